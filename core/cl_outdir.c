@@ -1,0 +1,127 @@
+/* cl_outdir.c - staging directory + atomic swap (renameat2 RENAME_EXCHANGE). */
+#include "core/cl_outdir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct cl_outdir {
+    char target[PATH_MAX];
+    char staging[PATH_MAX + 32];
+    char scratch[2 * PATH_MAX + 64];
+    int committed;
+};
+
+static void remove_tree(const char *dir)
+{
+    DIR *dh = opendir(dir);
+    if (!dh)
+        return;
+    struct dirent *e;
+    char p[2 * PATH_MAX + 64];
+    while ((e = readdir(dh))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            remove_tree(p);
+        else
+            unlink(p);
+    }
+    closedir(dh);
+    rmdir(dir);
+}
+
+cl_err cl_outdir_begin(const char *target, cl_outdir **out, cl_diag *d)
+{
+    *out = NULL;
+    size_t len = strlen(target);
+    while (len > 1 && target[len - 1] == '/')
+        len--;
+    if (len == 0 || len + 32 >= PATH_MAX)
+        return cl_diag_set(d, CL_ERR_USAGE, "bad output directory '%s'", target);
+    cl_outdir *o = calloc(1, sizeof *o);
+    if (!o)
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    memcpy(o->target, target, len);
+    o->target[len] = '\0';
+    snprintf(o->staging, sizeof o->staging, "%s.tmp-XXXXXX", o->target);
+    if (!mkdtemp(o->staging)) {
+        cl_err e = cl_diag_set(d, CL_ERR_IO, "%s: cannot create staging directory: %s",
+                               o->staging, strerror(errno));
+        free(o);
+        return e;
+    }
+    chmod(o->staging, 0755);
+    *out = o;
+    return CL_OK;
+}
+
+const char *cl_outdir_path(cl_outdir *o, const char *name)
+{
+    snprintf(o->scratch, sizeof o->scratch, "%s/%s", o->staging, name);
+    return o->scratch;
+}
+
+static cl_err sync_dir(const char *dir, cl_diag *d)
+{
+    DIR *dh = opendir(dir);
+    if (!dh)
+        return cl_diag_set(d, CL_ERR_IO, "%s: %s", dir, strerror(errno));
+    struct dirent *e;
+    char p[2 * PATH_MAX + 64];
+    cl_err err = CL_OK;
+    while ((e = readdir(dh)) && err == CL_OK) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        int fd = open(p, O_RDONLY);
+        if (fd < 0 || fsync(fd) != 0)
+            err = cl_diag_set(d, CL_ERR_IO, "%s: cannot sync: %s", p, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    closedir(dh);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    return err;
+}
+
+cl_err cl_outdir_commit(cl_outdir *o, cl_diag *d)
+{
+    cl_err err = sync_dir(o->staging, d);
+    if (err)
+        return err;
+    if (renameat2(AT_FDCWD, o->staging, AT_FDCWD, o->target, RENAME_EXCHANGE) == 0) {
+        /* staging now holds the previous outputs */
+        remove_tree(o->staging);
+    } else if (errno == ENOENT) {
+        if (rename(o->staging, o->target) != 0)
+            return cl_diag_set(d, CL_ERR_IO, "%s: cannot move outputs into place: %s",
+                               o->target, strerror(errno));
+    } else {
+        return cl_diag_set(d, CL_ERR_IO, "%s: cannot swap outputs into place: %s",
+                           o->target, strerror(errno));
+    }
+    o->committed = 1;
+    return CL_OK;
+}
+
+void cl_outdir_free(cl_outdir *o)
+{
+    if (!o)
+        return;
+    if (!o->committed)
+        remove_tree(o->staging);
+    free(o);
+}

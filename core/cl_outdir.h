@@ -1,0 +1,20 @@
+/* cl_outdir.h - atomic output directories: every output of a command is
+ * written into a fresh staging directory beside the target, which then
+ * replaces the target in one rename (RENAME_EXCHANGE when it exists). A
+ * failure or a kill leaves the previous outputs intact and nothing partial. */
+#ifndef CL_OUTDIR_H
+#define CL_OUTDIR_H
+
+#include "core/cl_error.h"
+
+typedef struct cl_outdir cl_outdir;
+
+cl_err cl_outdir_begin(const char *target, cl_outdir **out, cl_diag *d);
+/* Path of a file inside the staging directory (valid until the next call). */
+const char *cl_outdir_path(cl_outdir *o, const char *name);
+/* fsyncs the staged files and swaps the staging directory into place. */
+cl_err cl_outdir_commit(cl_outdir *o, cl_diag *d);
+/* Removes the staging directory (if not committed) and frees. NULL is fine. */
+void cl_outdir_free(cl_outdir *o);
+
+#endif

@@ -1,0 +1,103 @@
+/* cl_report.h - renders tables it is handed as CSV and XLSX, and JSON
+ * documents. It decides nothing and includes no engine header: the caller
+ * describes each table's columns (kind: text, count, money in fen, time, and
+ * personal-data kinds masked for a public audience, contract §8) and supplies
+ * rows through a callback. */
+#ifndef CL_REPORT_H
+#define CL_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/cl_error.h"
+
+typedef enum cl_col_kind {
+    CL_COL_TEXT = 0,
+    CL_COL_INT,          /* integer count */
+    CL_COL_MONEY,        /* int64 fen -> "299.00" / ¥#,##0.00 */
+    CL_COL_TIME,         /* cl_time -> "YYYY-MM-DD HH:MM:SS" / a date-time cell */
+    CL_COL_DATE,         /* cl_time -> "YYYY-MM-DD" / a date cell */
+    CL_COL_PII_NAME,     /* text; public: first character + "**" */
+    CL_COL_PII_ID,       /* text; public: first 4 + stars + last 4 */
+    CL_COL_PII_PHONE,    /* text; public: first 3 + stars + last 4 */
+    CL_COL_PII_BANK      /* text; public: stars + last 4 */
+} cl_col_kind;
+
+typedef struct cl_col {
+    const char *key;     /* CSV header (English, contract §10) */
+    const char *title;   /* XLSX header (Chinese) */
+    cl_col_kind kind;
+} cl_col;
+
+/* One cell. Text kinds: s/len (s NULL or len 0: empty). Numeric kinds: i,
+ * unless empty is set (a blank cell). */
+typedef struct cl_cell {
+    const char *s;
+    size_t len;
+    int64_t i;
+    int empty;
+} cl_cell;
+
+/* Fills cells[0..ncols) for row `row`. Text must stay valid until the next
+ * call. Called in row order, from one thread per table. */
+typedef void (*cl_row_fn)(void *ctx, size_t row, cl_cell *cells);
+
+typedef struct cl_table {
+    const char *name;    /* file stem, e.g. "claims" */
+    const char *title;   /* sheet name, e.g. "申报明细" */
+    const cl_col *cols;
+    int ncols;
+    size_t nrows;
+    cl_row_fn row;
+    void *ctx;
+} cl_table;
+
+typedef enum cl_audience {
+    CL_AUDIENCE_INTERNAL = 0,
+    CL_AUDIENCE_PUBLIC           /* PII kinds are masked */
+} cl_audience;
+
+/* Masking of contract §8 (UTF-8 aware). out must hold len + 16 bytes;
+ * returns the output length. */
+size_t cl_mask(cl_col_kind kind, const char *s, size_t len, char *out);
+
+/* RFC 4180 CSV, UTF-8 without BOM, LF line ends, header row of keys. */
+cl_err cl_report_csv(const char *path, const cl_table *t, cl_audience a, cl_diag *d);
+
+typedef enum cl_chart_kind {
+    CL_CHART_NONE = 0,
+    CL_CHART_COLUMN,
+    CL_CHART_PIE
+} cl_chart_kind;
+
+/* A small table on the summary sheet, optionally charted: categories from
+ * column 0, values from column value_col. */
+typedef struct cl_summary_block {
+    const cl_table *table;
+    cl_chart_kind chart;
+    int value_col;
+    const char *chart_title;
+} cl_summary_block;
+
+typedef struct cl_book {
+    const char *summary_title;       /* e.g. "汇总"; NULL: no summary sheet */
+    const char *const *header_lines; /* case header lines atop the summary */
+    int nheader;
+    const cl_summary_block *blocks;
+    int nblocks;
+    const cl_table *sheets;          /* data sheets, in order */
+    int nsheets;
+} cl_book;
+
+/* An XLSX workbook: the summary sheet, then one sheet per table (frozen
+ * header, autofilter, column widths fitting CJK text, money as numbers
+ * formatted ¥#,##0.00, times as date cells); a table past 1,048,575 rows
+ * continues on "<title> (2)" and so on. */
+cl_err cl_report_xlsx(const char *path, const cl_book *b, cl_audience a, cl_diag *d);
+
+/* Writes a JSON document with sorted keys and 2-space indent. */
+cl_err cl_report_json(const char *path, const json_t *doc, cl_diag *d);
+
+#endif

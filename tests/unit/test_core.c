@@ -1,0 +1,136 @@
+/* test_core.c - unit tests of core/: money formatting and checked sums,
+ * civil time, the string hash index, the arena, atomic output directories. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/cl_arena.h"
+#include "core/cl_hash.h"
+#include "core/cl_money.h"
+#include "core/cl_outdir.h"
+#include "core/cl_time.h"
+#include "core/cl_wbuf.h"
+#include "tests/cl_test.h"
+
+static void test_money(void)
+{
+    char b[CL_MONEY_BUFSZ];
+    static const struct { int64_t fen; const char *s; } cases[] = {
+        {0, "0.00"}, {5, "0.05"}, {29900, "299.00"}, {-150, "-1.50"},
+        {103456789, "1034567.89"}, {INT64_MAX, "92233720368547758.07"},
+        {INT64_MIN, "-92233720368547758.08"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cl_money_format(cases[i].fen, b);
+        CHECK_EQ_STR(b, cases[i].s);
+    }
+    int64_t r = 0;
+    CHECK(cl_money_add(1, 2, &r) && r == 3);
+    CHECK(!cl_money_add(INT64_MAX, 1, &r));
+    CHECK(!cl_money_sub(INT64_MIN, 1, &r));
+}
+
+static void test_time(void)
+{
+    char b[CL_TIME_BUFSZ];
+    cl_time t = cl_time_make(2018, 3, 27, 9, 5, 7);
+    cl_time_format(t, b);
+    CHECK_EQ_STR(b, "2018-03-27 09:05:07");
+    cl_date_format(t, b);
+    CHECK_EQ_STR(b, "2018-03-27");
+    CHECK_EQ_INT(cl_days_from_civil(1970, 1, 1), 0);
+    CHECK(cl_civil_valid(2000, 2, 29));
+    CHECK(!cl_civil_valid(1900, 2, 29));
+    CHECK(!cl_civil_valid(2018, 4, 31));
+    CHECK(!cl_civil_valid(2018, 13, 1));
+    int y, m, d;
+    cl_civil_from_days(cl_days_from_civil(1969, 12, 31), &y, &m, &d);
+    CHECK(y == 1969 && m == 12 && d == 31);
+    cl_time_format(cl_time_make(1965, 7, 1, 23, 59, 59), b);
+    CHECK_EQ_STR(b, "1965-07-01 23:59:59");
+}
+
+static void test_hash(void)
+{
+    cl_strmap *m = cl_strmap_create(4);
+    char keys[1000][16];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(keys[i], sizeof keys[i], "XM%08d", i);
+        CHECK(cl_strmap_put(m, keys[i], strlen(keys[i]), (uint32_t)i, NULL) == 1);
+    }
+    uint32_t v = 0;
+    CHECK(cl_strmap_put(m, "XM00000007", 10, 99, &v) == 0 && v == 7);
+    CHECK(cl_strmap_get(m, "XM00000999", 10, &v) && v == 999);
+    CHECK(!cl_strmap_get(m, "XM0000099", 9, &v));
+    CHECK(cl_strmap_set(m, "XM00000001", 10, 5) == 0);
+    CHECK(cl_strmap_get(m, "XM00000001", 10, &v) && v == 5);
+    CHECK_EQ_INT(cl_strmap_count(m), 1000);
+    cl_strmap_free(m);
+    cl_strmap_free(NULL);
+}
+
+static void test_arena(void)
+{
+    cl_arena *a = cl_arena_create(64);
+    char *s = cl_arena_strndup(a, "hello world", 5);
+    CHECK_EQ_STR(s, "hello");
+    void *big = cl_arena_alloc(a, 1000);
+    CHECK(big && ((uintptr_t)big & 15) == 0);
+    cl_arena_free(a);
+    cl_arena_free(NULL);
+}
+
+static int file_has(const char *path, const char *want)
+{
+    char buf[64] = {0};
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strcmp(buf, want) == 0;
+}
+
+static void write_one(const char *target, const char *content, int commit)
+{
+    cl_outdir *o = NULL;
+    cl_diag d;
+    CHECK(cl_outdir_begin(target, &o, &d) == CL_OK);
+    cl_wbuf *w = NULL;
+    CHECK(cl_wbuf_open(cl_outdir_path(o, "a.csv"), &w, &d) == CL_OK);
+    cl_wbuf_puts(w, content);
+    CHECK(cl_wbuf_close(w, &d) == CL_OK);
+    if (commit)
+        CHECK(cl_outdir_commit(o, &d) == CL_OK);
+    cl_outdir_free(o);
+}
+
+static void test_outdir(void)
+{
+    char dir[] = "/tmp/cl_test_outdir_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char target[256], path[300];
+    snprintf(target, sizeof target, "%s/out", dir);
+    snprintf(path, sizeof path, "%s/a.csv", target);
+    write_one(target, "first", 1);
+    CHECK(file_has(path, "first"));
+    write_one(target, "second", 0);   /* aborted: previous outputs intact */
+    CHECK(file_has(path, "first"));
+    write_one(target, "third", 1);    /* replaces atomically */
+    CHECK(file_has(path, "third"));
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 1 && rm -rf %s", dir, dir);
+    CHECK(system(cmd) == 0);          /* no staging directory left behind */
+}
+
+int main(void)
+{
+    test_money();
+    test_time();
+    test_hash();
+    test_arena();
+    test_outdir();
+    return cl_test_summary("test_core");
+}
