@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages claims needs to build, test and fuzz. Idempotent.
 set -euo pipefail
-PKGS="build-essential cmake pkg-config git clang libclang-rt-14-dev
+PKGS="build-essential cmake pkg-config git clang libclang-rt-14-dev libomp-14-dev
       libcsv-dev libpcre2-dev libxlsxwriter-dev libpq-dev libmicrohttpd-dev
       libjansson-dev libssl-dev zlib1g-dev postgresql-15 postgresql-client-15
       python3 python3-openpyxl"
