@@ -90,6 +90,11 @@ typedef struct cl_csv_chunk {
  * number of chunks written to `out` (>= 1 unless the body is empty: 0). */
 int cl_csv_split(const cl_csv_file *f, const cl_csv_header *h, int max_chunks,
                  cl_csv_chunk *out);
+/* Same, but a body smaller than `min_body` bytes gets one chunk (cl_csv_split
+ * uses 4 MiB); tests and the fuzzer split small inputs with min_body = 0.
+ * max_chunks is capped at 1024. */
+int cl_csv_split_ex(const cl_csv_file *f, const cl_csv_header *h, int max_chunks,
+                    size_t min_body, cl_csv_chunk *out);
 
 /* Parses one chunk, calling fn for each record in order. Blank lines are
  * skipped. Records with a field count other than h->ncols get `error` set.

@@ -64,8 +64,12 @@ bool cl_parse_time(const char *in, size_t len, cl_time *out);
 /* Parses a date-only value (YYYY-MM-DD or YYYY/M/D); *day = days since epoch. */
 bool cl_parse_date(const char *in, size_t len, int64_t *day);
 
-/* Non-negative decimal integer (full-width digits allowed); empty -> 0 with
- * *empty set. False on anything else or > INT32_MAX. */
+/* Non-negative decimal integer (full-width digits allowed); empty (after
+ * trimming) -> *out = 0 and true. False on a sign, decimals, letters or
+ * > INT32_MAX. */
 bool cl_parse_count(const char *in, size_t len, int32_t *out);
+
+/* True if s[0..len) is strict UTF-8 (no overlongs, surrogates, > U+10FFFF). */
+bool cl_utf8_valid(const char *s, size_t len);
 
 #endif

@@ -89,6 +89,9 @@ typedef struct cl_book {
     int nblocks;
     const cl_table *sheets;          /* data sheets, in order */
     int nsheets;
+    /* Creation time for docProps/core.xml, Unix seconds (UTC). 0: a fixed
+     * date (1980-01-01), so that the same input gives a byte-identical file. */
+    int64_t created;
 } cl_book;
 
 /* An XLSX workbook: the summary sheet, then one sheet per table (frozen
@@ -96,6 +99,11 @@ typedef struct cl_book {
  * formatted ¥#,##0.00, times as date cells); a table past 1,048,575 rows
  * continues on "<title> (2)" and so on. */
 cl_err cl_report_xlsx(const char *path, const cl_book *b, cl_audience a, cl_diag *d);
+
+/* Writes n independent workbooks (paths[i] from books[i] for audiences[i]) in
+ * parallel; returns the first error in index order (its diag in d). */
+cl_err cl_report_xlsx_many(const char *const *paths, const cl_book *books,
+                           const cl_audience *audiences, int n, cl_diag *d);
 
 /* Writes a JSON document with sorted keys and 2-space indent. */
 cl_err cl_report_json(const char *path, const json_t *doc, cl_diag *d);

@@ -1,0 +1,192 @@
+/* aggregate.c - contract §5: creditor_id (keyed HMAC-SHA-256 of the identity,
+ * never a plain hash of the ID number), creditors by tier, and the voting
+ * roster with its reorganization groups. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "core/cl_money.h"
+#include "engine/cl_stages.h"
+
+const char *cl_group_name(cl_group g)
+{
+    static const char *const names[CL_G_COUNT] = {"secured", "employee", "tax", "ordinary",
+                                                  "small_ordinary"};
+    return g < CL_G_COUNT ? names[g] : "";
+}
+
+/* creditor_id = first 8 bytes (16 hex) of HMAC-SHA-256(case key,
+ * "<ID_TYPE>:<id_number>"). Stable across runs and thread counts for one
+ * case key; without the key it reveals nothing of the ID number. */
+static void derive_creditor_id(const cl_case *cfg, const cl_identity *id, char out[17])
+{
+    char msg[512];
+    int n = snprintf(msg, sizeof msg, "%s:%s", cl_id_type_name((cl_id_type)id->id_type),
+                     id->id_number);
+    if (n < 0 || (size_t)n >= sizeof msg)
+        n = (int)sizeof msg - 1;
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    HMAC(EVP_sha256(), cfg->key, (int)cfg->key_len, (const unsigned char *)msg, (size_t)n, mac,
+         &maclen);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 8; i++) {
+        out[2 * i] = hex[mac[i] >> 4];
+        out[2 * i + 1] = hex[mac[i] & 15];
+    }
+    out[16] = '\0';
+}
+
+typedef enum tier { T_SECURED, T_EMPLOYEE, T_TAX, T_ORDINARY } tier;
+
+static tier claim_tier(const cl_batch *b, const cl_claim *c)
+{
+    if (c->sub != CL_NONE && b->subs[c->sub].secured == CL_YN_YES)
+        return T_SECURED;
+    if (c->category == CL_CAT_EMPLOYEE)
+        return T_EMPLOYEE;
+    if (c->category == CL_CAT_TAX)
+        return T_TAX;
+    return T_ORDINARY;
+}
+
+static bool add(int64_t *acc, int64_t v)
+{
+    return cl_money_add(*acc, v, acc);
+}
+
+static bool add_claim(const cl_batch *b, const cl_claim *c, cl_creditor *cr)
+{
+    int64_t conf = cl_claim_confirmed(c);
+    bool ok = add(&cr->declared, c->declared) && add(&cr->confirmed, conf);
+    if (c->status == CL_ST_PENDING_REVIEW)
+        ok = ok && add(&cr->pending, c->declared);
+    tier t = claim_tier(b, c);
+    int64_t *conf_tier[] = {&cr->secured, &cr->employee, &cr->tax, &cr->ordinary};
+    int64_t *tmp_tier[] = {&cr->tmp_secured, &cr->tmp_employee, &cr->tmp_tax, &cr->tmp_ordinary};
+    if (c->status == CL_ST_CONFIRMED || c->status == CL_ST_PARTIAL)
+        ok = ok && add(conf_tier[t], conf);
+    if (c->temporary)
+        ok = ok && add(tmp_tier[t], c->voting) && add(&cr->temporary, c->voting);
+    return ok;
+}
+
+/* The creditor's name and kind: from its latest operative submission, else
+ * from the books. */
+static void name_from(const cl_batch *b, const cl_claim *c, cl_creditor *cr, uint32_t *best_sub)
+{
+    if (c->sub == CL_NONE) {
+        if (!cr->name) {
+            const cl_account *a = &b->accounts[c->account];
+            cr->name = a->name;
+            cr->kind = a->id_type == CL_IDT_USCC ? CL_KIND_ORGANIZATION : CL_KIND_INDIVIDUAL;
+        }
+        return;
+    }
+    const cl_sub *s = &b->subs[c->sub];
+    if (*best_sub != CL_NONE) {
+        const cl_sub *p = &b->subs[*best_sub];
+        if (p->submitted_at > s->submitted_at ||
+            (p->submitted_at == s->submitted_at && strcmp(p->submission_id, s->submission_id) > 0))
+            return;
+    }
+    *best_sub = c->sub;
+    cr->name = s->name;
+    cr->kind = s->kind;
+}
+
+static void finish_creditor(const cl_case *cfg, cl_creditor *cr)
+{
+    int64_t ord = cr->ordinary + cr->tmp_ordinary;
+    cr->unsecured_voting = ord + cr->tax + cr->tmp_tax;
+    cr->secured_voting = cr->secured + cr->tmp_secured;
+    cr->groups = 0;
+    if (cr->secured_voting > 0)
+        cr->groups |= 1u << CL_G_SECURED;
+    if (cr->employee + cr->tmp_employee > 0)
+        cr->groups |= 1u << CL_G_EMPLOYEE;
+    if (cr->tax + cr->tmp_tax > 0)
+        cr->groups |= 1u << CL_G_TAX;
+    if (ord > 0) {
+        bool small = cfg->small_claim_threshold >= 0 && ord <= cfg->small_claim_threshold;
+        cr->groups |= 1u << (small ? CL_G_SMALL_ORDINARY : CL_G_ORDINARY);
+    }
+}
+
+static const cl_batch *sort_batch;
+
+static int by_creditor_id(const void *x, const void *y)
+{
+    const cl_creditor *a = x, *c = y;
+    return strcmp(sort_batch->ids[a->identity].creditor_id, sort_batch->ids[c->identity].creditor_id);
+}
+
+static cl_err build_creditors(cl_batch *b, cl_diag *d)
+{
+    uint32_t *slot = malloc((b->nids + 1) * sizeof *slot);
+    uint32_t *best = malloc((b->nids + 1) * sizeof *best);
+    b->creditors = calloc(b->nids + 1, sizeof *b->creditors);
+    if (!slot || !best || !b->creditors) {
+        free(slot);
+        free(best);
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < b->nids; i++)
+        slot[i] = best[i] = CL_NONE;
+    size_t n = 0;
+    bool ok = true;
+    for (size_t i = 0; i < b->nclaims && ok; i++) {
+        const cl_claim *c = &b->claims[i];
+        if (!cl_claim_operative(c) || c->identity == CL_NONE)
+            continue;
+        if (slot[c->identity] == CL_NONE) {
+            slot[c->identity] = (uint32_t)n;
+            b->creditors[n].identity = c->identity;
+            n++;
+        }
+        cl_creditor *cr = &b->creditors[slot[c->identity]];
+        ok = add_claim(b, c, cr);
+        name_from(b, c, cr, &best[c->identity]);
+    }
+    free(slot);
+    free(best);
+    if (!ok)
+        return cl_diag_set(d, CL_ERR_OVERFLOW, "a creditor's total is out of range");
+    for (size_t i = 0; i < n; i++) {
+        if (!b->creditors[i].name)
+            b->creditors[i].name = "";
+        finish_creditor(&b->cfg, &b->creditors[i]);
+    }
+    b->ncreditors = n;
+    sort_batch = b;
+    qsort(b->creditors, n, sizeof *b->creditors, by_creditor_id);
+    return CL_OK;
+}
+
+static cl_err build_roster(cl_batch *b, cl_diag *d)
+{
+    b->roster = malloc((b->ncreditors + 1) * sizeof *b->roster);
+    if (!b->roster)
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    b->nroster = 0;
+    for (size_t i = 0; i < b->ncreditors; i++) {
+        const cl_creditor *cr = &b->creditors[i];
+        if (cr->unsecured_voting > 0 || cr->secured_voting > 0 ||
+            cr->employee + cr->tmp_employee > 0)
+            b->roster[b->nroster++] = (uint32_t)i;
+    }
+    return CL_OK;
+}
+
+cl_err cl_aggregate(cl_batch *b, cl_diag *d)
+{
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+    for (size_t i = 0; i < b->nids; i++)
+        derive_creditor_id(&b->cfg, &b->ids[i], b->ids[i].creditor_id);
+    cl_err err = build_creditors(b, d);
+    if (err)
+        return err;
+    return build_roster(b, d);
+}

@@ -1,0 +1,101 @@
+/* cl_meeting.h - the inputs of a creditors' meeting (contract §9, §5, §2):
+ * meeting.conf, the voting roster (roster.csv as `claims run` writes it, or
+ * a hand-made one), and ballots.csv, turned into the arrays cl_tally_run
+ * takes (engine/cl_tally.h). Errors name path:line (and the column). */
+#ifndef CL_MEETING_H
+#define CL_MEETING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/cl_arena.h"
+#include "core/cl_error.h"
+#include "core/cl_hash.h"
+#include "core/cl_time.h"
+#include "engine/cl_tally.h"
+#include "ingest/cl_csv.h"
+#include "ingest/cl_enums.h"
+
+/* ---- meeting.conf ------------------------------------------------------
+ * meeting_id = ...; opens_at = <time>; closes_at = <time>;
+ * resolution.<id> = general | settlement | reorganization (English, any
+ * case, or 一般 / 和解 / 重整). Resolutions keep file order. An unknown key,
+ * a bad value, a missing key, no resolution, or opens_at after closes_at is
+ * CL_ERR_CONFIG naming path:line. */
+typedef struct cl_resolution {
+    char *id;
+    cl_resolution_type type;
+    int line;
+} cl_resolution;
+
+typedef struct cl_meeting {
+    char *path;
+    char *meeting_id;
+    cl_time opens_at, closes_at;
+    size_t nresolutions;
+    cl_resolution *resolutions;
+    cl_resolution_type *types;   /* per resolution, for cl_tally_input */
+} cl_meeting;
+
+cl_err cl_meeting_load(const char *path, cl_meeting **out, cl_diag *d);
+void cl_meeting_free(cl_meeting *m);
+/* Index of the resolution with that id, or -1. */
+int cl_meeting_find(const cl_meeting *m, const char *id, size_t len);
+
+/* ---- roster.csv ---------------------------------------------------------
+ * Required: creditor_id, unsecured_voting, secured_voting. Optional: name,
+ * ordinary, secured, employee, tax, temporary, voting_amount, groups
+ * (`;`-separated group names) and group_secured, group_employee, group_tax,
+ * group_ordinary, group_small_ordinary (the amount voted with in each
+ * reorganization group). Where a group_<g> column is absent, the amount of
+ * g is the tier column (small_ordinary: ordinary) for creditors that list g
+ * in `groups`. Amounts are unsigned yuan (cl_parse_amount); empty is 0. A
+ * duplicate creditor_id is an error. */
+typedef struct cl_roster {
+    size_t n;
+    char **creditor_id;
+    int64_t *unsecured_voting, *secured_voting;
+    int64_t *group_amount[CL_GROUP_COUNT];
+    uint8_t *groups;            /* bit (1u << g): listed in `groups` */
+    bool has_group_columns;     /* at least one group_<g> column present */
+    cl_strmap *index;           /* creditor_id -> row */
+    cl_arena *arena;
+} cl_roster;
+
+cl_err cl_roster_load(const char *path, cl_encoding enc, cl_roster **out, cl_diag *d);
+void cl_roster_free(cl_roster *r);
+/* The tally's view of the roster (borrows r's arrays). */
+void cl_roster_view(const cl_roster *r, cl_tally_roster *view);
+
+/* ---- ballots.csv --------------------------------------------------------
+ * Columns of §2 (English or Chinese headers): ballot_id, meeting_id,
+ * resolution_id, creditor_id, choice, cast_at required; group, channel
+ * optional. Each row is resolved against the roster and meeting (a
+ * mismatched meeting_id makes the resolution unknown); values that do not
+ * parse become the tally's "invalid" markers, so the tally rejects the
+ * ballot with its reason. A row with the wrong field count or an empty
+ * ballot_id is a bad input (path:line). */
+typedef struct cl_ballot_text {
+    uint64_t line;            /* physical line in ballots.csv */
+    const char *creditor_id;  /* as given (trimmed) */
+    const char *resolution_id;
+    const char *group;
+    const char *choice;
+    const char *cast_at;
+    const char *channel;
+} cl_ballot_text;
+
+typedef struct cl_ballots {
+    size_t n;
+    cl_ballot *ballots;       /* for cl_tally_input */
+    cl_ballot_text *text;     /* per ballot, for ballots_rejected.csv */
+    cl_arena **arenas;
+    int narenas;
+} cl_ballots;
+
+cl_err cl_ballots_load(const char *path, cl_encoding enc, const cl_meeting *m,
+                       const cl_roster *r, int nthreads, cl_ballots **out, cl_diag *d);
+void cl_ballots_free(cl_ballots *b);
+
+#endif

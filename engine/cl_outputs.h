@@ -1,0 +1,27 @@
+/* cl_outputs.h - what the run's outputs hold: the engine describes each
+ * table (columns, rows) and the workbook; reports/ renders them. */
+#ifndef CL_OUTPUTS_H
+#define CL_OUTPUTS_H
+
+#include "core/cl_outdir.h"
+#include "engine/cl_model.h"
+
+typedef struct cl_output_opts {
+    int xlsx;      /* write report.xlsx */
+    int publish;   /* write public/creditors.csv and public/creditors.xlsx */
+} cl_output_opts;
+
+/* Writes claims.csv, creditors.csv, roster.csv, review_queue.csv,
+ * overrides_rejected.csv, rejected_rows.csv (+ report.xlsx, public/) into
+ * the staging directory. */
+cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *opts, cl_diag *d);
+
+/* Human-readable reason for a code (Chinese, English); rule codes take the
+ * message of the first rule naming them. */
+const char *cl_code_reason_zh(const cl_batch *b, int code);
+const char *cl_code_reason_en(const cl_batch *b, int code);
+
+/* `;`-joined sorted code names into buf; returns length. */
+size_t cl_codes_join(const cl_batch *b, const cl_codeset *s, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,32 @@
+/* cl_run.h - the nightly batch (`claims run`): inputs -> decision table ->
+ * creditors and roster -> outputs, atomically, with a manifest. */
+#ifndef CL_RUN_H
+#define CL_RUN_H
+
+#include <stdio.h>
+
+#include "core/cl_error.h"
+#include "ingest/cl_csv.h"
+
+typedef struct cl_run_opts {
+    const char *case_path;
+    const char *submissions;
+    const char *ledger;
+    const char *overrides;   /* NULL: none */
+    const char *rules;       /* NULL: the default rule set */
+    const char *out;
+    int threads;             /* <= 0: all cores */
+    cl_encoding encoding;
+    long max_bad_rows;       /* rows that may be skipped (listed in rejected_rows.csv) */
+    int xlsx;                /* write report.xlsx */
+    int publish;             /* write public/ */
+    int progress;            /* -1 auto (terminal), 0 off, 1 on */
+    FILE *summary;           /* NULL: no summary */
+} cl_run_opts;
+
+/* Path of the shipped default rule set. */
+const char *cl_default_rules_path(void);
+
+cl_err cl_run(const cl_run_opts *opts, cl_diag *d);
+
+#endif

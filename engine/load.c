@@ -1,0 +1,764 @@
+/* load.c - inputs into the batch (contract §2, §3): column specs with their
+ * Chinese aliases, per-field normalization, parallel chunked parsing of the
+ * submissions and the ledger (aggregated into accounts per chunk, merged in
+ * file order so "first non-empty value" means file order), overrides. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cl_money.h"
+#include "engine/cl_load.h"
+
+/* ------------------------------------------------------------------ utils */
+
+static size_t trim_bounds(const char *s, size_t n, size_t *start)
+{
+    size_t b = 0, e = n;
+    for (;;) {
+        if (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n'))
+            b++;
+        else if (e - b >= 3 && !memcmp(s + b, "\xe3\x80\x80", 3))
+            b += 3;
+        else
+            break;
+    }
+    for (;;) {
+        if (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n'))
+            e--;
+        else if (e - b >= 3 && !memcmp(s + e - 3, "\xe3\x80\x80", 3))
+            e -= 3;
+        else
+            break;
+    }
+    *start = b;
+    return e - b;
+}
+
+typedef struct scratch {
+    char *buf;
+    size_t cap;
+} scratch;
+
+static char *scratch_get(scratch *s, size_t need)
+{
+    if (need + 16 > s->cap) {
+        size_t cap = (need + 16) * 2;
+        char *p = realloc(s->buf, cap);
+        if (!p)
+            return NULL;
+        s->buf = p;
+        s->cap = cap;
+    }
+    return s->buf;
+}
+
+static void fill_facts(cl_input_facts *facts, const cl_csv_file *f, uint64_t rows)
+{
+    if (!facts)
+        return;
+    snprintf(facts->path, sizeof facts->path, "%s", f->path);
+    for (int i = 0; i < 32; i++)
+        snprintf(facts->sha256 + 2 * i, 3, "%02x", f->sha256[i]);
+    facts->bytes = f->raw_bytes;
+    facts->rows = rows;
+    facts->encoding = cl_encoding_name(f->encoding);
+}
+
+cl_err cl_batch_add_bad(cl_batch *b, const cl_bad_row *r)
+{
+    if (b->nbad == b->bad_cap) {
+        size_t cap = b->bad_cap ? b->bad_cap * 2 : 64;
+        cl_bad_row *p = realloc(b->bad, cap * sizeof *p);
+        if (!p)
+            return CL_ERR_NOMEM;
+        b->bad = p;
+        b->bad_cap = cap;
+    }
+    b->bad[b->nbad++] = *r;
+    return CL_OK;
+}
+
+uint32_t cl_identity_intern(cl_batch *b, uint8_t id_type, const char *id_number)
+{
+    size_t n = strlen(id_number);
+    char stackbuf[256];
+    char *key = n + 3 <= sizeof stackbuf ? stackbuf : malloc(n + 3);
+    if (!key)
+        return CL_NONE;
+    key[0] = (char)('0' + id_type);
+    key[1] = '|';
+    memcpy(key + 2, id_number, n + 1);
+    uint32_t idx;
+    if (cl_strmap_get(b->id_index, key, n + 2, &idx)) {
+        if (key != stackbuf)
+            free(key);
+        return idx;
+    }
+    if (b->nids == b->ids_cap) {
+        size_t cap = b->ids_cap ? b->ids_cap * 2 : 1024;
+        cl_identity *p = realloc(b->ids, cap * sizeof *p);
+        if (!p)
+            goto oom;
+        b->ids = p;
+        b->ids_cap = cap;
+    }
+    char *stored = cl_arena_strndup(b->arena, key, n + 2);
+    if (!stored)
+        goto oom;
+    idx = (uint32_t)b->nids;
+    if (cl_strmap_put(b->id_index, stored, n + 2, idx, NULL) < 0)
+        goto oom;
+    b->ids[idx].id_type = id_type;
+    b->ids[idx].id_number = stored + 2;
+    b->ids[idx].creditor_id[0] = '\0';
+    b->nids++;
+    if (key != stackbuf)
+        free(key);
+    return idx;
+oom:
+    if (key != stackbuf)
+        free(key);
+    return CL_NONE;
+}
+
+/* Per-chunk loader state shared by the three inputs. */
+typedef struct chunk_state {
+    cl_arena *arena;
+    scratch tmp;
+    void *rows;
+    size_t nrows, cap;
+    cl_bad_row *bad;
+    size_t nbad, bad_cap;
+    /* ledger only */
+    cl_strmap *index;
+    uint64_t entries;
+} chunk_state;
+
+typedef struct loader {
+    const cl_csv_file *file;
+    const cl_csv_header *hdr;
+    const cl_csv_col *spec;
+    const char *short_name;
+    chunk_state *chunks;
+    int nchunks;
+    size_t row_size;
+    const cl_case *cfg;
+    cl_err oom;
+} loader;
+
+static void *push_row(chunk_state *c, size_t size)
+{
+    if (c->nrows == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4096;
+        void *p = realloc(c->rows, cap * size);
+        if (!p)
+            return NULL;
+        c->rows = p;
+        c->cap = cap;
+    }
+    void *r = (char *)c->rows + c->nrows * size;
+    memset(r, 0, size);
+    c->nrows++;
+    return r;
+}
+
+static int push_bad(loader *l, chunk_state *c, const cl_csv_row *row, const char *column,
+                    const char *reason)
+{
+    if (c->nbad == c->bad_cap) {
+        size_t cap = c->bad_cap ? c->bad_cap * 2 : 16;
+        cl_bad_row *p = realloc(c->bad, cap * sizeof *p);
+        if (!p)
+            return -1;
+        c->bad = p;
+        c->bad_cap = cap;
+    }
+    cl_bad_row *b = &c->bad[c->nbad++];
+    b->file = l->file->path;
+    b->line = (uint32_t)row->line;
+    b->column = column;
+    b->reason = cl_arena_strndup(c->arena, reason, strlen(reason));
+    b->raw = cl_arena_strndup(c->arena, row->raw, row->raw_len);
+    return b->reason && b->raw ? 0 : -1;
+}
+
+/* The field for spec entry `col`, or an empty field when the column is absent. */
+static cl_field field_of(const loader *l, const cl_csv_row *row, int col)
+{
+    int idx = l->hdr->index[col];
+    cl_field f = {"", 0};
+    if (idx >= 0 && idx < row->nfields)
+        f = row->fields[idx];
+    return f;
+}
+
+static const char *store(chunk_state *c, const char *s, size_t n)
+{
+    return cl_arena_strndup(c->arena, s, n);
+}
+
+static const char *store_trim(chunk_state *c, cl_field f)
+{
+    size_t b;
+    size_t n = trim_bounds(f.p, f.len, &b);
+    return store(c, f.p + b, n);
+}
+
+typedef size_t (*norm_fn)(const char *, size_t, char *);
+
+static const char *store_norm(chunk_state *c, cl_field f, norm_fn fn)
+{
+    char *buf = scratch_get(&c->tmp, f.len + 8);
+    if (!buf)
+        return NULL;
+    size_t n = fn(f.p, f.len, buf);
+    return store(c, buf, n);
+}
+
+static cl_err finish_chunks(loader *l, cl_batch *b, cl_err err)
+{
+    for (int i = 0; i < l->nchunks; i++) {
+        chunk_state *c = &l->chunks[i];
+        for (size_t k = 0; k < c->nbad && !err; k++)
+            err = cl_batch_add_bad(b, &c->bad[k]);
+        free(c->bad);
+        free(c->tmp.buf);
+        cl_strmap_free(c->index);
+        c->bad = NULL;
+        c->tmp.buf = NULL;
+        c->index = NULL;
+    }
+    return err;
+}
+
+static cl_err adopt_arenas(cl_batch *b, loader *l)
+{
+    cl_arena **p = realloc(b->chunk_arenas, (b->nchunk_arenas + l->nchunks) * sizeof *p);
+    if (!p)
+        return CL_ERR_NOMEM;
+    b->chunk_arenas = p;
+    for (int i = 0; i < l->nchunks; i++) {
+        b->chunk_arenas[b->nchunk_arenas++] = l->chunks[i].arena;
+        l->chunks[i].arena = NULL;
+    }
+    return CL_OK;
+}
+
+static cl_err setup_loader(loader *l, const cl_csv_file *f, const cl_csv_header *h,
+                           const cl_csv_col *spec, int nthreads, size_t row_size, const cl_case *cfg)
+{
+    memset(l, 0, sizeof *l);
+    l->file = f;
+    l->hdr = h;
+    l->spec = spec;
+    l->row_size = row_size;
+    l->cfg = cfg;
+    l->nchunks = cl_csv_plan(f, h, nthreads);
+    if (l->nchunks < 1)
+        l->nchunks = 1;
+    l->chunks = calloc((size_t)l->nchunks, sizeof *l->chunks);
+    if (!l->chunks)
+        return CL_ERR_NOMEM;
+    for (int i = 0; i < l->nchunks; i++)
+        if (!(l->chunks[i].arena = cl_arena_create(1u << 20)))
+            return CL_ERR_NOMEM;
+    return CL_OK;
+}
+
+static void free_loader(loader *l)
+{
+    if (!l->chunks)
+        return;
+    for (int i = 0; i < l->nchunks; i++) {
+        cl_arena_free(l->chunks[i].arena);
+        free(l->chunks[i].rows);
+        free(l->chunks[i].bad);
+        free(l->chunks[i].tmp.buf);
+        cl_strmap_free(l->chunks[i].index);
+    }
+    free(l->chunks);
+    l->chunks = NULL;
+}
+
+/* ------------------------------------------------------------ submissions */
+
+enum {
+    S_ID, S_AT, S_KIND, S_NAME, S_IDTYPE, S_IDNUM, S_PHONE, S_ACCOUNT, S_CATEGORY,
+    S_PRINCIPAL, S_INTEREST, S_OTHER, S_SECURED, S_BANK, S_BANKACC, S_AMENDS,
+    S_EVIDENCE, S_NOTE, S_NCOLS
+};
+
+static const cl_csv_col sub_spec[S_NCOLS] = {
+    {"submission_id", "申报编号", 1}, {"submitted_at", "申报时间", 1},
+    {"creditor_kind", "债权人类型", 1}, {"name", "债权人名称", 1},
+    {"id_type", "证件类型", 1}, {"id_number", "证件号码", 1},
+    {"phone", "手机号码", 1}, {"account_ref", "账户编号", 0},
+    {"category", "债权类别", 1}, {"principal", "本金", 1},
+    {"interest", "利息", 0}, {"other_amount", "其他", 0},
+    {"secured", "有财产担保", 1}, {"bank_name", "开户行", 1},
+    {"bank_account", "银行账号", 1}, {"amends", "更正申报编号", 0},
+    {"evidence_count", "证据数量", 0}, {"note", "备注", 0},
+};
+
+static size_t norm_text_fn(const char *in, size_t len, char *out) { return cl_norm_text(in, len, out); }
+static size_t norm_name_fn(const char *in, size_t len, char *out) { return cl_norm_name(in, len, out); }
+
+static int parse_money(chunk_state *c, cl_field f, int64_t *fen, uint8_t *st, const char **raw)
+{
+    int64_t v = 0;
+    cl_amount_status s = cl_parse_amount(f.p, f.len, false, &v);
+    *st = (uint8_t)s;
+    *fen = s == CL_AMT_OK ? v : 0;
+    if (s != CL_AMT_OK && s != CL_AMT_EMPTY)
+        *raw = store_trim(c, f);
+    return 0;
+}
+
+static int fill_sub(loader *l, chunk_state *c, const cl_csv_row *row, cl_sub *s)
+{
+    cl_field f;
+    s->line = (uint32_t)row->line;
+    s->submission_id = store_norm(c, field_of(l, row, S_ID), norm_text_fn);
+
+    f = field_of(l, row, S_AT);
+    size_t tb, tn = trim_bounds(f.p, f.len, &tb);
+    s->submitted_at = CL_TIME_NONE;
+    if (tn == 0)
+        s->time_st = 1;
+    else if (!cl_parse_time(f.p, f.len, &s->submitted_at)) {
+        s->time_st = 2;
+        s->submitted_at = CL_TIME_NONE;
+        s->raw_submitted_at = store(c, f.p + tb, tn);
+    }
+
+    f = field_of(l, row, S_KIND);
+    s->kind = (uint8_t)cl_kind_parse(f.p, f.len);
+    if (!s->kind)
+        s->raw_kind = store_trim(c, f);
+    s->name = store_norm(c, field_of(l, row, S_NAME), norm_name_fn);
+
+    f = field_of(l, row, S_IDTYPE);
+    s->id_type = (uint8_t)cl_id_type_parse(f.p, f.len);
+    if (!s->id_type)
+        s->raw_id_type = store_trim(c, f);
+    f = field_of(l, row, S_IDNUM);
+    char *buf = scratch_get(&c->tmp, f.len + 8);
+    if (!buf)
+        return -1;
+    s->id_number = store(c, buf, cl_norm_id((cl_id_type)s->id_type, f.p, f.len, buf));
+
+    f = field_of(l, row, S_PHONE);
+    buf = scratch_get(&c->tmp, f.len + 8);
+    if (!buf)
+        return -1;
+    bool pv = false;
+    s->phone = store(c, buf, cl_norm_phone(f.p, f.len, buf, &pv));
+    s->phone_valid = pv;
+
+    s->account_ref = store_trim(c, field_of(l, row, S_ACCOUNT));
+    f = field_of(l, row, S_CATEGORY);
+    s->category = (uint8_t)cl_category_parse(f.p, f.len);
+    if (!s->category)
+        s->raw_category = store_trim(c, f);
+
+    parse_money(c, field_of(l, row, S_PRINCIPAL), &s->principal, &s->principal_st, &s->raw_principal);
+    parse_money(c, field_of(l, row, S_INTEREST), &s->interest, &s->interest_st, &s->raw_interest);
+    parse_money(c, field_of(l, row, S_OTHER), &s->other, &s->other_st, &s->raw_other);
+
+    f = field_of(l, row, S_SECURED);
+    s->secured = (uint8_t)cl_yesno_parse(f.p, f.len);
+    if (!s->secured)
+        s->raw_secured = store_trim(c, f);
+    s->bank_name = store_norm(c, field_of(l, row, S_BANK), norm_text_fn);
+    s->bank_account = store_norm(c, field_of(l, row, S_BANKACC), norm_text_fn);
+    s->amends = store_norm(c, field_of(l, row, S_AMENDS), norm_text_fn);
+    f = field_of(l, row, S_EVIDENCE);
+    int32_t ev = 0;
+    s->evidence_ok = cl_parse_count(f.p, f.len, &ev);
+    s->evidence_count = s->evidence_ok ? ev : 0;
+    if (!s->evidence_ok)
+        s->raw_evidence = store_trim(c, f);
+    s->note = store_trim(c, field_of(l, row, S_NOTE));
+    s->identity = CL_NONE;
+    return s->submission_id && s->name && s->id_number && s->phone && s->account_ref &&
+                   s->bank_name && s->bank_account && s->amends && s->note
+               ? 0
+               : -1;
+}
+
+static int sub_row(void *ctx, int chunk, const cl_csv_row *row)
+{
+    loader *l = ctx;
+    chunk_state *c = &l->chunks[chunk];
+    if (row->error)
+        return push_bad(l, c, row, "", row->error) < 0 ? -1 : 0;
+    cl_sub *s = push_row(c, sizeof *s);
+    if (!s || fill_sub(l, c, row, s) < 0) {
+        l->oom = CL_ERR_NOMEM;
+        return -1;
+    }
+    return 0;
+}
+
+static cl_err concat_rows(loader *l, void **out, size_t *n)
+{
+    size_t total = 0;
+    for (int i = 0; i < l->nchunks; i++)
+        total += l->chunks[i].nrows;
+    char *all = malloc((total ? total : 1) * l->row_size);
+    if (!all)
+        return CL_ERR_NOMEM;
+    size_t off = 0;
+    for (int i = 0; i < l->nchunks; i++) {
+        memcpy(all + off * l->row_size, l->chunks[i].rows, l->chunks[i].nrows * l->row_size);
+        off += l->chunks[i].nrows;
+        free(l->chunks[i].rows);
+        l->chunks[i].rows = NULL;
+    }
+    *out = all;
+    *n = total;
+    return CL_OK;
+}
+
+static cl_err open_input(const char *path, cl_encoding enc, const cl_csv_col *spec, int nspec,
+                         cl_csv_file **f, cl_csv_header *h, cl_diag *d)
+{
+    cl_err err = cl_csv_load(path, enc, f, d);
+    if (err)
+        return err;
+    return cl_csv_bind(*f, spec, nspec, h, d);
+}
+
+static cl_err parse_input(loader *l, cl_csv_row_fn fn, int nthreads, cl_diag *d)
+{
+    int used = 0;
+    cl_err err = cl_csv_parse_all(l->file, l->hdr, nthreads, fn, l, &used, d);
+    if (l->oom)
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory while reading %s", l->file->path);
+    return err;
+}
+
+cl_err cl_load_submissions(cl_batch *b, const char *path, cl_encoding enc,
+                           cl_input_facts *facts, cl_diag *d)
+{
+    cl_csv_file *f = NULL;
+    cl_csv_header h = {0};
+    loader l = {0};
+    cl_err err = open_input(path, enc, sub_spec, S_NCOLS, &f, &h, d);
+    if (err)
+        goto done;
+    if ((err = setup_loader(&l, f, &h, sub_spec, b->nthreads, sizeof(cl_sub), &b->cfg)))
+        goto oom;
+    if ((err = parse_input(&l, sub_row, b->nthreads, d)))
+        goto done;
+    void *rows = NULL;
+    if ((err = concat_rows(&l, &rows, &b->nsubs)))
+        goto oom;
+    b->subs = rows;
+    if ((err = finish_chunks(&l, b, CL_OK)) || (err = adopt_arenas(b, &l)))
+        goto oom;
+    fill_facts(facts, f, b->nsubs);
+    goto done;
+oom:
+    err = cl_diag_set(d, CL_ERR_NOMEM, "out of memory reading %s", path);
+done:
+    free_loader(&l);
+    cl_csv_header_free(&h);
+    cl_csv_file_free(f);
+    return err;
+}
+
+/* ----------------------------------------------------------------- ledger */
+
+enum { L_ENTRY, L_ACCOUNT, L_CATEGORY, L_AMOUNT, L_BOOKED, L_NAME, L_IDTYPE, L_IDNUM, L_PHONE, L_NCOLS };
+
+static const cl_csv_col ledger_spec[L_NCOLS] = {
+    {"entry_id", "流水号", 1}, {"account_ref", "账户编号", 1}, {"category", "债权类别", 1},
+    {"amount", "金额", 1}, {"booked_at", "记账时间", 1}, {"name", "名称", 0},
+    {"id_type", "证件类型", 0}, {"id_number", "证件号码", 0}, {"phone", "手机号码", 0},
+};
+
+/* A chunk-local account; id_number kept text-normalized until merged. */
+typedef struct acct_acc {
+    cl_account a;
+    const char *raw_idnum;
+} acct_acc;
+
+static int ledger_bad(loader *l, chunk_state *c, const cl_csv_row *row, int col,
+                      const char *what, cl_field f)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s: '%.*s'", what, (int)(f.len > 60 ? 60 : f.len), f.p);
+    return push_bad(l, c, row, ledger_spec[col].name, msg) < 0 ? -1 : 0;
+}
+
+static int ledger_fill_holder(loader *l, chunk_state *c, const cl_csv_row *row, acct_acc *acc)
+{
+    cl_account *a = &acc->a;
+    cl_field f;
+    if (!a->name[0]) {
+        f = field_of(l, row, L_NAME);
+        if (f.len && !(a->name = store_norm(c, f, norm_name_fn)))
+            return -1;
+    }
+    if (!a->id_type) {
+        f = field_of(l, row, L_IDTYPE);
+        a->id_type = (uint8_t)cl_id_type_parse(f.p, f.len);
+    }
+    if (!acc->raw_idnum[0]) {
+        f = field_of(l, row, L_IDNUM);
+        if (f.len && !(acc->raw_idnum = store_norm(c, f, norm_text_fn)))
+            return -1;
+    }
+    if (!a->phone[0]) {
+        f = field_of(l, row, L_PHONE);
+        if (f.len) {
+            char *buf = scratch_get(&c->tmp, f.len + 8);
+            bool v;
+            if (!buf || !(a->phone = store(c, buf, cl_norm_phone(f.p, f.len, buf, &v))))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int ledger_row(void *ctx, int chunk, const cl_csv_row *row)
+{
+    loader *l = ctx;
+    chunk_state *c = &l->chunks[chunk];
+    if (row->error)
+        return push_bad(l, c, row, "", row->error) < 0 ? -1 : 0;
+    cl_field ref = field_of(l, row, L_ACCOUNT);
+    size_t rb, rn = trim_bounds(ref.p, ref.len, &rb);
+    if (rn == 0)
+        return ledger_bad(l, c, row, L_ACCOUNT, "empty account_ref", ref);
+    cl_field f = field_of(l, row, L_CATEGORY);
+    cl_category cat = cl_category_parse(f.p, f.len);
+    if (!cat)
+        return ledger_bad(l, c, row, L_CATEGORY, "unknown category", f);
+    f = field_of(l, row, L_AMOUNT);
+    int64_t fen;
+    if (cl_parse_amount(f.p, f.len, true, &fen) != CL_AMT_OK)
+        return ledger_bad(l, c, row, L_AMOUNT, "not an amount", f);
+    f = field_of(l, row, L_BOOKED);
+    cl_time t;
+    if (!cl_parse_time(f.p, f.len, &t))
+        return ledger_bad(l, c, row, L_BOOKED, "not a time", f);
+
+    uint32_t found;
+    acct_acc *acc;
+    if (cl_strmap_get(c->index, ref.p + rb, rn, &found)) {
+        acc = (acct_acc *)c->rows + found;
+    } else {
+        uint32_t idx = (uint32_t)c->nrows;
+        const char *key = store(c, ref.p + rb, rn);
+        if (!key || !(acc = push_row(c, sizeof *acc)) ||
+            cl_strmap_put(c->index, key, rn, idx, NULL) < 0)
+            goto oom;
+        acc->a.ref = key;
+        acc->a.name = acc->a.phone = acc->a.id_number = "";
+        acc->raw_idnum = "";
+        acc->a.first_line = (uint32_t)row->line;
+        acc->a.identity = CL_NONE;
+    }
+    if (!cl_money_add(acc->a.sum[cat], fen, &acc->a.sum[cat]))
+        return ledger_bad(l, c, row, L_AMOUNT, "account total out of range", f);
+    acc->a.has_cat |= (uint8_t)(1u << cat);
+    if (ledger_fill_holder(l, c, row, acc) < 0)
+        goto oom;
+    c->entries++;
+    return 0;
+oom:
+    l->oom = CL_ERR_NOMEM;
+    return -1;
+}
+
+static int merge_holder(cl_account *g, const char **g_raw, const acct_acc *a)
+{
+    if (!g->name[0])
+        g->name = a->a.name;
+    if (!g->id_type)
+        g->id_type = a->a.id_type;
+    if (!(*g_raw)[0])
+        *g_raw = a->raw_idnum;
+    if (!g->phone[0])
+        g->phone = a->a.phone;
+    return 0;
+}
+
+/* Merges the chunk-local accounts in chunk (= file) order. */
+static cl_err merge_accounts(cl_batch *b, loader *l, const char ***raw_out)
+{
+    size_t total = 0;
+    for (int i = 0; i < l->nchunks; i++)
+        total += l->chunks[i].nrows;
+    b->accounts = calloc(total ? total : 1, sizeof *b->accounts);
+    const char **raw = calloc(total ? total : 1, sizeof *raw);
+    b->account_index = cl_strmap_create(total);
+    if (!b->accounts || !raw || !b->account_index) {
+        free(raw);
+        return CL_ERR_NOMEM;
+    }
+    size_t n = 0;
+    for (int i = 0; i < l->nchunks; i++) {
+        acct_acc *rows = l->chunks[i].rows;
+        for (size_t k = 0; k < l->chunks[i].nrows; k++) {
+            acct_acc *a = &rows[k];
+            uint32_t g;
+            int put = cl_strmap_put(b->account_index, a->a.ref, strlen(a->a.ref), (uint32_t)n, &g);
+            if (put < 0) {
+                free(raw);
+                return CL_ERR_NOMEM;
+            }
+            if (put == 1) {
+                b->accounts[n] = a->a;
+                raw[n++] = a->raw_idnum;
+                continue;
+            }
+            cl_account *ga = &b->accounts[g];
+            for (int cat = 0; cat < CL_CAT_COUNT; cat++)
+                if (!cl_money_add(ga->sum[cat], a->a.sum[cat], &ga->sum[cat])) {
+                    free(raw);
+                    return CL_ERR_OVERFLOW;
+                }
+            ga->has_cat |= a->a.has_cat;
+            merge_holder(ga, &raw[g], a);
+        }
+    }
+    b->naccounts = n;
+    *raw_out = raw;
+    return CL_OK;
+}
+
+/* Normalizes each account's ID number with its ID type and interns it. */
+static cl_err account_identities(cl_batch *b, const char **raw)
+{
+    char buf[512];
+    for (size_t i = 0; i < b->naccounts; i++) {
+        cl_account *a = &b->accounts[i];
+        size_t len = strlen(raw[i]);
+        if (len + 8 > sizeof buf)
+            len = sizeof buf - 8;
+        size_t n = cl_norm_id((cl_id_type)a->id_type, raw[i], len, buf);
+        if (!(a->id_number = cl_arena_strndup(b->arena, buf, n)))
+            return CL_ERR_NOMEM;
+        if (a->id_type && n) {
+            a->identity = cl_identity_intern(b, a->id_type, a->id_number);
+            if (a->identity == CL_NONE)
+                return CL_ERR_NOMEM;
+        }
+    }
+    return CL_OK;
+}
+
+cl_err cl_load_ledger(cl_batch *b, const char *path, cl_encoding enc,
+                      cl_input_facts *facts, cl_diag *d)
+{
+    cl_csv_file *f = NULL;
+    cl_csv_header h = {0};
+    loader l = {0};
+    const char **raw = NULL;
+    cl_err err = open_input(path, enc, ledger_spec, L_NCOLS, &f, &h, d);
+    if (err)
+        goto done;
+    if ((err = setup_loader(&l, f, &h, ledger_spec, b->nthreads, sizeof(acct_acc), &b->cfg)))
+        goto fail;
+    for (int i = 0; i < l.nchunks; i++)
+        if (!(l.chunks[i].index = cl_strmap_create(1u << 16))) {
+            err = CL_ERR_NOMEM;
+            goto fail;
+        }
+    if ((err = parse_input(&l, ledger_row, b->nthreads, d)))
+        goto done;
+    if ((err = merge_accounts(b, &l, &raw)) || (err = account_identities(b, raw)))
+        goto fail;
+    uint64_t rows = 0;
+    for (int i = 0; i < l.nchunks; i++)
+        rows += l.chunks[i].entries;
+    if ((err = finish_chunks(&l, b, CL_OK)) || (err = adopt_arenas(b, &l)))
+        goto fail;
+    b->ledger_rows = rows;
+    fill_facts(facts, f, rows);
+    goto done;
+fail:
+    if (err == CL_ERR_OVERFLOW)
+        err = cl_diag_set(d, err, "%s: an account total is out of range", path);
+    else
+        err = cl_diag_set(d, CL_ERR_NOMEM, "out of memory reading %s", path);
+done:
+    free(raw);
+    free_loader(&l);
+    cl_csv_header_free(&h);
+    cl_csv_file_free(f);
+    return err;
+}
+
+/* -------------------------------------------------------------- overrides */
+
+enum { O_ID, O_DECISION, O_AMOUNT, O_REVIEWER, O_AT, O_NOTE, O_NCOLS };
+
+static const cl_csv_col override_spec[O_NCOLS] = {
+    {"submission_id", "申报编号", 1}, {"decision", "决定", 1}, {"amount", "金额", 1},
+    {"reviewer", "审核人", 1}, {"decided_at", "决定时间", 1}, {"note", "备注", 0},
+};
+
+static int override_row(void *ctx, int chunk, const cl_csv_row *row)
+{
+    loader *l = ctx;
+    chunk_state *c = &l->chunks[chunk];
+    if (row->error)
+        return push_bad(l, c, row, "", row->error) < 0 ? -1 : 0;
+    cl_override *o = push_row(c, sizeof *o);
+    if (!o)
+        goto oom;
+    o->line = (uint32_t)row->line;
+    o->submission_id = store_norm(c, field_of(l, row, O_ID), norm_text_fn);
+    cl_field f = field_of(l, row, O_DECISION);
+    o->decision = (uint8_t)cl_decision_parse(f.p, f.len);
+    o->decision_raw = store_trim(c, f);
+    f = field_of(l, row, O_AMOUNT);
+    o->amount_ok = cl_parse_amount(f.p, f.len, false, &o->amount) == CL_AMT_OK;
+    if (!o->amount_ok)
+        o->amount = 0;
+    o->reviewer = store_trim(c, field_of(l, row, O_REVIEWER));
+    f = field_of(l, row, O_AT);
+    if (!cl_parse_time(f.p, f.len, &o->decided_at))
+        o->decided_at = CL_TIME_NONE;
+    o->note = store_trim(c, field_of(l, row, O_NOTE));
+    if (!o->submission_id || !o->decision_raw || !o->reviewer || !o->note)
+        goto oom;
+    return 0;
+oom:
+    l->oom = CL_ERR_NOMEM;
+    return -1;
+}
+
+cl_err cl_load_overrides(cl_batch *b, const char *path, cl_encoding enc,
+                         cl_input_facts *facts, cl_diag *d)
+{
+    cl_csv_file *f = NULL;
+    cl_csv_header h = {0};
+    loader l = {0};
+    cl_err err = open_input(path, enc, override_spec, O_NCOLS, &f, &h, d);
+    if (err)
+        goto done;
+    if ((err = setup_loader(&l, f, &h, override_spec, 1, sizeof(cl_override), &b->cfg)))
+        goto oom;
+    if ((err = parse_input(&l, override_row, 1, d)))
+        goto done;
+    void *rows = NULL;
+    if ((err = concat_rows(&l, &rows, &b->noverrides)))
+        goto oom;
+    b->overrides = rows;
+    if ((err = finish_chunks(&l, b, CL_OK)) || (err = adopt_arenas(b, &l)))
+        goto oom;
+    fill_facts(facts, f, b->noverrides);
+    goto done;
+oom:
+    err = cl_diag_set(d, CL_ERR_NOMEM, "out of memory reading %s", path);
+done:
+    free_loader(&l);
+    cl_csv_header_free(&h);
+    cl_csv_file_free(f);
+    return err;
+}

@@ -1,0 +1,655 @@
+/* meeting.c - the inputs of a creditors' meeting: meeting.conf (§9), the
+ * voting roster (§5, §10 roster.csv) and ballots.csv (§2), read with
+ * ingest/ and turned into the arrays of engine/cl_tally.h. */
+#include "engine/cl_meeting.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/cl_conf.h"
+#include "ingest/cl_norm.h"
+
+/* ---- meeting.conf ------------------------------------------------------ */
+
+#define RES_PREFIX "resolution."
+
+static cl_err conf_time(const cl_conf *c, const cl_conf_entry *e, cl_time *t, cl_diag *d)
+{
+    if (!cl_parse_time(e->value, strlen(e->value), t))
+        return cl_diag_set(d, CL_ERR_CONFIG,
+                           "%s:%d: %s: '%s' is not a time (YYYY-MM-DD HH:MM[:SS])", c->path,
+                           e->line, e->key, e->value);
+    return CL_OK;
+}
+
+static cl_err conf_resolution(cl_meeting *m, const cl_conf *c, const cl_conf_entry *e,
+                              cl_diag *d)
+{
+    const char *id = e->key + strlen(RES_PREFIX);
+    if (!*id)
+        return cl_diag_set(d, CL_ERR_CONFIG, "%s:%d: resolution id missing after '%s'",
+                           c->path, e->line, RES_PREFIX);
+    cl_resolution_type t = cl_resolution_type_parse(e->value, strlen(e->value));
+    if (t == CL_RES_INVALID)
+        return cl_diag_set(d, CL_ERR_CONFIG,
+                           "%s:%d: %s: '%s' is not general, settlement or reorganization "
+                           "(一般/和解/重整)",
+                           c->path, e->line, e->key, e->value);
+    cl_resolution *r = &m->resolutions[m->nresolutions];
+    if (!(r->id = strdup(id)))
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    r->type = t;
+    r->line = e->line;
+    m->types[m->nresolutions++] = t;
+    return CL_OK;
+}
+
+static cl_err conf_entry(cl_meeting *m, const cl_conf *c, const cl_conf_entry *e, int *opens_line,
+                         int *closes_line, cl_diag *d)
+{
+    if (!strcmp(e->key, "meeting_id")) {
+        if (!*e->value)
+            return cl_diag_set(d, CL_ERR_CONFIG, "%s:%d: meeting_id is empty", c->path, e->line);
+        m->meeting_id = strdup(e->value);
+        return m->meeting_id ? CL_OK : cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    }
+    if (!strcmp(e->key, "opens_at")) {
+        *opens_line = e->line;
+        return conf_time(c, e, &m->opens_at, d);
+    }
+    if (!strcmp(e->key, "closes_at")) {
+        *closes_line = e->line;
+        return conf_time(c, e, &m->closes_at, d);
+    }
+    if (!strncmp(e->key, RES_PREFIX, strlen(RES_PREFIX)))
+        return conf_resolution(m, c, e, d);
+    return cl_diag_set(d, CL_ERR_CONFIG,
+                       "%s:%d: unknown key '%s' (expected meeting_id, opens_at, closes_at, "
+                       "resolution.<id>)",
+                       c->path, e->line, e->key);
+}
+
+static cl_err meeting_check(const cl_meeting *m, const cl_conf *c, int opens_line,
+                            int closes_line, cl_diag *d)
+{
+    if (!m->meeting_id)
+        return cl_diag_set(d, CL_ERR_CONFIG, "%s: missing key 'meeting_id'", c->path);
+    if (!opens_line)
+        return cl_diag_set(d, CL_ERR_CONFIG, "%s: missing key 'opens_at'", c->path);
+    if (!closes_line)
+        return cl_diag_set(d, CL_ERR_CONFIG, "%s: missing key 'closes_at'", c->path);
+    if (m->opens_at > m->closes_at)
+        return cl_diag_set(d, CL_ERR_CONFIG, "%s:%d: closes_at is before opens_at (line %d)",
+                           c->path, closes_line, opens_line);
+    if (m->nresolutions == 0)
+        return cl_diag_set(d, CL_ERR_CONFIG, "%s: no 'resolution.<id> = <type>' line", c->path);
+    return CL_OK;
+}
+
+cl_err cl_meeting_load(const char *path, cl_meeting **out, cl_diag *d)
+{
+    cl_conf *c = NULL;
+    cl_meeting *m = NULL;
+    int opens_line = 0, closes_line = 0;
+    *out = NULL;
+    cl_err e = cl_conf_load(path, &c, d);
+    if (e)
+        return e;
+    m = calloc(1, sizeof *m);
+    if (!m || !(m->path = strdup(path)) ||
+        !(m->resolutions = calloc(c->count + 1, sizeof *m->resolutions)) ||
+        !(m->types = calloc(c->count + 1, sizeof *m->types))) {
+        e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < c->count && !e; i++)
+        e = conf_entry(m, c, &c->entries[i], &opens_line, &closes_line, d);
+    if (!e)
+        e = meeting_check(m, c, opens_line, closes_line, d);
+done:
+    cl_conf_free(c);
+    if (e)
+        cl_meeting_free(m);
+    else
+        *out = m;
+    return e;
+}
+
+void cl_meeting_free(cl_meeting *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->nresolutions; i++)
+        free(m->resolutions[i].id);
+    free(m->resolutions);
+    free(m->types);
+    free(m->meeting_id);
+    free(m->path);
+    free(m);
+}
+
+int cl_meeting_find(const cl_meeting *m, const char *id, size_t len)
+{
+    for (size_t i = 0; i < m->nresolutions; i++)
+        if (strlen(m->resolutions[i].id) == len && !memcmp(m->resolutions[i].id, id, len))
+            return (int)i;
+    return -1;
+}
+
+/* ---- field helpers ------------------------------------------------------ */
+
+/* A growable scratch buffer for normalized fields of one row. */
+typedef struct scratch {
+    char *buf;
+    size_t cap, used;
+} scratch;
+
+static bool scratch_reserve(scratch *s, const cl_csv_row *row)
+{
+    size_t need = 64;
+    for (int i = 0; i < row->nfields; i++)
+        need += row->fields[i].len + 8;
+    s->used = 0;
+    if (need <= s->cap)
+        return true;
+    char *nb = realloc(s->buf, need);
+    if (!nb)
+        return false;
+    s->buf = nb;
+    s->cap = need;
+    return true;
+}
+
+/* The trimmed, folded text of column col (-1: absent -> ""). */
+static const char *field_text(scratch *s, const cl_csv_row *row, int col, size_t *len)
+{
+    char *out = s->buf + s->used;
+    *len = 0;
+    if (col >= 0 && col < row->nfields)
+        *len = cl_norm_text(row->fields[col].p, row->fields[col].len, out);
+    out[*len] = 0;
+    s->used += *len + 1;
+    return out;
+}
+
+/* ---- roster.csv --------------------------------------------------------- */
+
+enum {
+    R_ID, R_NAME, R_ORDINARY, R_SECURED, R_EMPLOYEE, R_TAX, R_TEMPORARY, R_UNSECURED_VOTING,
+    R_SECURED_VOTING, R_VOTING_AMOUNT, R_GROUPS, R_GROUP0, R_NCOLS = R_GROUP0 + CL_GROUP_COUNT
+};
+
+static const cl_csv_col roster_cols[R_NCOLS] = {
+    {"creditor_id", "债权人编号", 1},
+    {"name", "债权人名称", 0},
+    {"ordinary", "普通债权", 0},
+    {"secured", "有财产担保债权", 0},
+    {"employee", "职工债权", 0},
+    {"tax", "税款债权", 0},
+    {"temporary", "临时确定债权额", 0},
+    {"unsecured_voting", "无财产担保表决额", 1},
+    {"secured_voting", "有财产担保表决额", 1},
+    {"voting_amount", "表决额", 0},
+    {"groups", "表决组", 0},
+    {"group_secured", "有财产担保债权组表决额", 0},
+    {"group_employee", "职工债权组表决额", 0},
+    {"group_tax", "税款债权组表决额", 0},
+    {"group_ordinary", "普通债权组表决额", 0},
+    {"group_small_ordinary", "小额普通债权组表决额", 0},
+};
+
+/* Tier columns standing in for absent group_<g> columns. */
+static const int group_fallback_col[CL_GROUP_COUNT] = {R_SECURED, R_EMPLOYEE, R_TAX, R_ORDINARY,
+                                                       R_ORDINARY};
+/* Amount columns read per row (the others are ignored). */
+static const int roster_amount_cols[] = {R_ORDINARY, R_SECURED, R_EMPLOYEE, R_TAX,
+                                         R_UNSECURED_VOTING, R_SECURED_VOTING};
+#define N_AMOUNT_COLS (int)(sizeof roster_amount_cols / sizeof roster_amount_cols[0])
+
+typedef struct roster_ctx {
+    cl_roster *r;
+    const cl_csv_file *f;
+    const cl_csv_header *h;
+    scratch s;
+    size_t cap;
+    uint64_t *lines;
+    int64_t *tier[R_NCOLS];   /* fallback tier amounts, per row */
+    cl_diag *d;
+    cl_err err;
+} roster_ctx;
+
+static int roster_fail(roster_ctx *x, cl_err e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int roster_fail(roster_ctx *x, cl_err e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cl_diag_vset(x->d, e, fmt, ap);
+    va_end(ap);
+    x->err = e;
+    return 1;
+}
+
+static bool roster_grow(roster_ctx *x)
+{
+    cl_roster *r = x->r;
+    if (r->n < x->cap)
+        return true;
+    size_t cap = x->cap ? x->cap * 2 : 1024;
+#define GROW(p)                                              \
+    do {                                                     \
+        void *np_ = realloc((p), cap * sizeof *(p));         \
+        if (!np_)                                            \
+            return false;                                    \
+        (p) = np_;                                           \
+    } while (0)
+    GROW(r->creditor_id);
+    GROW(r->unsecured_voting);
+    GROW(r->secured_voting);
+    GROW(r->groups);
+    GROW(x->lines);
+    for (int g = 0; g < CL_GROUP_COUNT; g++)
+        GROW(r->group_amount[g]);
+    for (int i = 0; i < N_AMOUNT_COLS; i++)
+        GROW(x->tier[roster_amount_cols[i]]);
+#undef GROW
+    x->cap = cap;
+    return true;
+}
+
+/* An unsigned amount in yuan; empty is 0. */
+static int roster_amount(roster_ctx *x, const cl_csv_row *row, int spec, int64_t *fen)
+{
+    size_t len;
+    const char *t = field_text(&x->s, row, x->h->index[spec], &len);
+    *fen = 0;
+    if (len == 0)
+        return 0;
+    cl_amount_status st = cl_parse_amount(t, len, false, fen);
+    if (st != CL_AMT_OK)
+        return roster_fail(x, CL_ERR_INPUT, "%s:%llu: column '%s': invalid amount '%s'",
+                           x->f->path, (unsigned long long)row->line, roster_cols[spec].name, t);
+    return 0;
+}
+
+static int roster_groups(roster_ctx *x, const cl_csv_row *row, uint8_t *bits)
+{
+    size_t len;
+    const char *t = field_text(&x->s, row, x->h->index[R_GROUPS], &len);
+    *bits = 0;
+    for (size_t i = 0; i < len;) {
+        size_t j = i;
+        while (j < len && t[j] != ';' && t[j] != ',')
+            j++;
+        int g = cl_group_parse(t + i, j - i);
+        if (g == CL_GROUP_UNKNOWN)
+            return roster_fail(x, CL_ERR_INPUT, "%s:%llu: column 'groups': unknown group '%.*s'",
+                               x->f->path, (unsigned long long)row->line, (int)(j - i), t + i);
+        if (g >= 0)
+            *bits |= (uint8_t)(1u << g);
+        i = j + 1;
+    }
+    return 0;
+}
+
+static int roster_row(void *ctx, int chunk, const cl_csv_row *row)
+{
+    roster_ctx *x = ctx;
+    cl_roster *r = x->r;
+    if (row->error)
+        return roster_fail(x, CL_ERR_CSV, "%s:%llu: %s", x->f->path,
+                           (unsigned long long)row->line, row->error);
+    if (!roster_grow(x) || !scratch_reserve(&x->s, row))
+        return roster_fail(x, CL_ERR_NOMEM, "out of memory");
+    size_t i = r->n, len;
+    const char *id = field_text(&x->s, row, x->h->index[R_ID], &len);
+    if (len == 0)
+        return roster_fail(x, CL_ERR_INPUT, "%s:%llu: column 'creditor_id': empty", x->f->path,
+                           (unsigned long long)row->line);
+    if (!(r->creditor_id[i] = cl_arena_strndup(r->arena, id, len)))
+        return roster_fail(x, CL_ERR_NOMEM, "out of memory");
+    uint32_t first;
+    int put = cl_strmap_put(r->index, r->creditor_id[i], len, (uint32_t)i, &first);
+    if (put < 0)
+        return roster_fail(x, CL_ERR_NOMEM, "out of memory");
+    if (put == 0)
+        return roster_fail(x, CL_ERR_INPUT,
+                           "%s:%llu: column 'creditor_id': duplicate '%s' (first on line %llu)",
+                           x->f->path, (unsigned long long)row->line, id,
+                           (unsigned long long)x->lines[first]);
+    x->lines[i] = row->line;
+    for (int k = 0; k < N_AMOUNT_COLS; k++)
+        if (roster_amount(x, row, roster_amount_cols[k], &x->tier[roster_amount_cols[k]][i]))
+            return 1;
+    r->unsecured_voting[i] = x->tier[R_UNSECURED_VOTING][i];
+    r->secured_voting[i] = x->tier[R_SECURED_VOTING][i];
+    for (int g = 0; g < CL_GROUP_COUNT; g++)
+        if (roster_amount(x, row, R_GROUP0 + g, &r->group_amount[g][i]))
+            return 1;
+    if (roster_groups(x, row, &r->groups[i]))
+        return 1;
+    r->n++;
+    return 0;
+}
+
+/* Absent group_<g> columns: the tier amount, for creditors listed in g. */
+static void roster_fallback(roster_ctx *x)
+{
+    cl_roster *r = x->r;
+    for (int g = 0; g < CL_GROUP_COUNT; g++) {
+        if (x->h->index[R_GROUP0 + g] >= 0) {
+            r->has_group_columns = true;
+            continue;
+        }
+        const int64_t *tier = x->tier[group_fallback_col[g]];
+        for (size_t i = 0; i < r->n; i++)
+            r->group_amount[g][i] = (r->groups[i] >> g & 1u) ? tier[i] : 0;
+    }
+}
+
+cl_err cl_roster_load(const char *path, cl_encoding enc, cl_roster **out, cl_diag *d)
+{
+    cl_csv_file *f = NULL;
+    cl_csv_header h = {0};
+    roster_ctx x = {.d = d};
+    cl_roster *r = calloc(1, sizeof *r);
+    *out = NULL;
+    cl_err e = CL_OK;
+    if (!r || !(r->arena = cl_arena_create(0)) || !(r->index = cl_strmap_create(1024))) {
+        e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((e = cl_csv_load(path, enc, &f, d)) ||
+        (e = cl_csv_bind(f, roster_cols, R_NCOLS, &h, d)))
+        goto done;
+    x.r = r;
+    x.f = f;
+    x.h = &h;
+    cl_csv_chunk chunk;
+    if (cl_csv_split(f, &h, 1, &chunk) == 1) {
+        e = cl_csv_parse_chunk(f, &h, &chunk, 0, roster_row, &x, d);
+        if (x.err)
+            e = x.err;   /* d was filled by roster_fail */
+        if (e)
+            goto done;
+    }
+    if (!roster_grow(&x)) {   /* arrays exist even when the roster is empty */
+        e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    roster_fallback(&x);
+done:
+    free(x.s.buf);
+    free(x.lines);
+    for (int i = 0; i < R_NCOLS; i++)
+        free(x.tier[i]);
+    cl_csv_header_free(&h);
+    cl_csv_file_free(f);
+    if (e)
+        cl_roster_free(r);
+    else
+        *out = r;
+    return e;
+}
+
+void cl_roster_free(cl_roster *r)
+{
+    if (!r)
+        return;
+    free(r->creditor_id);
+    free(r->unsecured_voting);
+    free(r->secured_voting);
+    free(r->groups);
+    for (int g = 0; g < CL_GROUP_COUNT; g++)
+        free(r->group_amount[g]);
+    cl_strmap_free(r->index);
+    cl_arena_free(r->arena);
+    free(r);
+}
+
+void cl_roster_view(const cl_roster *r, cl_tally_roster *v)
+{
+    memset(v, 0, sizeof *v);
+    v->n = r->n;
+    v->unsecured_voting = r->unsecured_voting;
+    v->secured_voting = r->secured_voting;
+    for (int g = 0; g < CL_GROUP_COUNT; g++)
+        v->group_amount[g] = r->group_amount[g];
+    v->groups = r->groups;
+}
+
+/* ---- ballots.csv -------------------------------------------------------- */
+
+enum { B_ID, B_MEETING, B_RES, B_CRED, B_GROUP, B_CHOICE, B_CAST, B_CHANNEL, B_NCOLS };
+
+static const cl_csv_col ballot_cols[B_NCOLS] = {
+    {"ballot_id", "选票编号", 1},     {"meeting_id", "会议编号", 1},
+    {"resolution_id", "议案编号", 1}, {"creditor_id", "债权人编号", 1},
+    {"group", "表决组", 0},           {"choice", "表决意见", 1},
+    {"cast_at", "投票时间", 1},       {"channel", "渠道", 0},
+};
+
+/* Per-chunk state: rows of one chunk, in order. */
+typedef struct ballot_chunk {
+    size_t n, cap;
+    cl_ballot *b;
+    cl_ballot_text *t;
+    cl_arena *arena;
+    scratch s;
+    cl_diag d;
+    cl_err err;
+} ballot_chunk;
+
+typedef struct ballots_ctx {
+    const cl_csv_file *f;
+    const cl_csv_header *h;
+    const cl_meeting *m;
+    const cl_roster *r;
+    ballot_chunk *chunks;
+    int nchunks;
+} ballots_ctx;
+
+static int chunk_fail(ballot_chunk *c, cl_err e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int chunk_fail(ballot_chunk *c, cl_err e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cl_diag_vset(&c->d, e, fmt, ap);
+    va_end(ap);
+    c->err = e;
+    return 1;
+}
+
+static bool chunk_grow(ballot_chunk *c)
+{
+    if (c->n < c->cap)
+        return true;
+    size_t cap = c->cap ? c->cap * 2 : 4096;
+    cl_ballot *nb = realloc(c->b, cap * sizeof *nb);
+    if (!nb)
+        return false;
+    c->b = nb;
+    cl_ballot_text *nt = realloc(c->t, cap * sizeof *nt);
+    if (!nt)
+        return false;
+    c->t = nt;
+    c->cap = cap;
+    return true;
+}
+
+/* Copies a field's text into the chunk arena ("" stays static). */
+static const char *keep(ballot_chunk *c, const char *s, size_t len)
+{
+    return len ? cl_arena_strndup(c->arena, s, len) : "";
+}
+
+static int resolve_resolution(const ballots_ctx *x, const char *meeting, size_t mlen,
+                              const char *res, size_t rlen)
+{
+    if (mlen != strlen(x->m->meeting_id) || memcmp(meeting, x->m->meeting_id, mlen))
+        return -1;
+    return cl_meeting_find(x->m, res, rlen);
+}
+
+static int ballot_row(void *ctx, int chunk, const cl_csv_row *row)
+{
+    ballots_ctx *x = ctx;
+    const int *ix = x->h->index;
+    if (chunk < 0 || chunk >= x->nchunks)
+        return 1;
+    ballot_chunk *c = &x->chunks[chunk];
+    unsigned long long line = (unsigned long long)row->line;
+    if (row->error)
+        return chunk_fail(c, CL_ERR_CSV, "%s:%llu: %s", x->f->path, line, row->error);
+    if (!chunk_grow(c) || !scratch_reserve(&c->s, row))
+        return chunk_fail(c, CL_ERR_NOMEM, "out of memory");
+    size_t lid, lm, lr, lc, lg, lch, lt, lchan;
+    const char *id = field_text(&c->s, row, ix[B_ID], &lid);
+    const char *meeting = field_text(&c->s, row, ix[B_MEETING], &lm);
+    const char *res = field_text(&c->s, row, ix[B_RES], &lr);
+    const char *cred = field_text(&c->s, row, ix[B_CRED], &lc);
+    const char *grp = field_text(&c->s, row, ix[B_GROUP], &lg);
+    const char *choice = field_text(&c->s, row, ix[B_CHOICE], &lch);
+    const char *cast = field_text(&c->s, row, ix[B_CAST], &lt);
+    const char *chan = field_text(&c->s, row, ix[B_CHANNEL], &lchan);
+    if (lid == 0)
+        return chunk_fail(c, CL_ERR_INPUT, "%s:%llu: column 'ballot_id': empty", x->f->path,
+                          line);
+    if (lid > UINT32_MAX)
+        return chunk_fail(c, CL_ERR_INPUT, "%s:%llu: column 'ballot_id': too long", x->f->path,
+                          line);
+    uint32_t ci;
+    int creditor = cl_strmap_get(x->r->index, cred, lc, &ci) ? (int)ci : -1;
+    int resolution = resolve_resolution(x, meeting, lm, res, lr);
+    cl_time at;
+    if (!cl_parse_time(cast, lt, &at))
+        at = CL_TIME_NONE;
+    cl_ballot *b = &c->b[c->n];
+    cl_ballot_text *t = &c->t[c->n];
+    *b = (cl_ballot){.ballot_id = keep(c, id, lid), .ballot_id_len = (uint32_t)lid,
+                     .creditor = creditor, .resolution = resolution,
+                     .choice = (int8_t)cl_choice_parse(choice, lch),
+                     .group = (int8_t)cl_group_parse(grp, lg), .cast_at = at};
+    *t = (cl_ballot_text){
+        .line = row->line,
+        .creditor_id = creditor >= 0 ? x->r->creditor_id[creditor] : keep(c, cred, lc),
+        .resolution_id = resolution >= 0 ? x->m->resolutions[resolution].id : keep(c, res, lr),
+        .group = keep(c, grp, lg), .choice = keep(c, choice, lch), .cast_at = keep(c, cast, lt),
+        .channel = keep(c, chan, lchan)};
+    if (!b->ballot_id || !t->creditor_id || !t->resolution_id || !t->group || !t->choice ||
+        !t->cast_at || !t->channel)
+        return chunk_fail(c, CL_ERR_NOMEM, "out of memory");
+    c->n++;
+    return 0;
+}
+
+/* Concatenates the chunks in file order. */
+static cl_err ballots_join(cl_ballots *out, ballots_ctx *x, cl_diag *d)
+{
+    size_t n = 0;
+    for (int i = 0; i < x->nchunks; i++)
+        n += x->chunks[i].n;
+    out->ballots = malloc((n ? n : 1) * sizeof *out->ballots);
+    out->text = malloc((n ? n : 1) * sizeof *out->text);
+    if (!out->ballots || !out->text)
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < x->nchunks; i++) {
+        ballot_chunk *c = &x->chunks[i];
+        if (c->n) {
+            memcpy(out->ballots + out->n, c->b, c->n * sizeof *c->b);
+            memcpy(out->text + out->n, c->t, c->n * sizeof *c->t);
+        }
+        out->n += c->n;
+        out->arenas[i] = c->arena;   /* strings stay alive with out */
+        c->arena = NULL;
+    }
+    return CL_OK;
+}
+
+static void chunks_free(ballots_ctx *x)
+{
+    for (int i = 0; x->chunks && i < x->nchunks; i++) {
+        free(x->chunks[i].b);
+        free(x->chunks[i].t);
+        free(x->chunks[i].s.buf);
+        cl_arena_free(x->chunks[i].arena);
+    }
+    free(x->chunks);
+}
+
+/* After a failed parse: the first chunk's own error, in file order. */
+static cl_err chunk_error(const ballots_ctx *x, cl_err e, cl_diag *d)
+{
+    for (int i = 0; i < x->nchunks; i++)
+        if (x->chunks[i].err) {
+            if (d)
+                *d = x->chunks[i].d;
+            return x->chunks[i].err;
+        }
+    return e;
+}
+
+cl_err cl_ballots_load(const char *path, cl_encoding enc, const cl_meeting *m,
+                       const cl_roster *r, int nthreads, cl_ballots **out, cl_diag *d)
+{
+    cl_csv_file *f = NULL;
+    cl_csv_header h = {0};
+    ballots_ctx x = {.m = m, .r = r};
+    cl_ballots *b = calloc(1, sizeof *b);
+    *out = NULL;
+    cl_err e = CL_OK;
+    if (!b) {
+        e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((e = cl_csv_load(path, enc, &f, d)) ||
+        (e = cl_csv_bind(f, ballot_cols, B_NCOLS, &h, d)))
+        goto done;
+    x.f = f;
+    x.h = &h;
+    x.nchunks = cl_csv_plan(f, &h, nthreads);
+    if (x.nchunks < 1)
+        x.nchunks = 1;
+    x.chunks = calloc((size_t)x.nchunks, sizeof *x.chunks);
+    b->arenas = calloc((size_t)x.nchunks, sizeof *b->arenas);
+    if (!x.chunks || !b->arenas) {
+        e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    b->narenas = x.nchunks;
+    for (int i = 0; i < x.nchunks; i++)
+        if (!(x.chunks[i].arena = cl_arena_create(0))) {
+            e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+    int used = 0;
+    e = cl_csv_parse_all(f, &h, nthreads, ballot_row, &x, &used, d);
+    if (e || used > x.nchunks) {
+        e = chunk_error(&x, e ? e : CL_ERR_INTERNAL, d);
+        goto done;
+    }
+    e = ballots_join(b, &x, d);
+done:
+    chunks_free(&x);
+    cl_csv_header_free(&h);
+    cl_csv_file_free(f);
+    if (e)
+        cl_ballots_free(b);
+    else
+        *out = b;
+    return e;
+}
+
+void cl_ballots_free(cl_ballots *b)
+{
+    if (!b)
+        return;
+    free(b->ballots);
+    free(b->text);
+    for (int i = 0; i < b->narenas; i++)
+        cl_arena_free(b->arenas[i]);
+    free(b->arenas);
+    free(b);
+}

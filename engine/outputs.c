@@ -1,0 +1,614 @@
+/* outputs.c - the run's tables (contract §10) described for reports/:
+ * claims, creditors, roster, review queue, refused overrides, rejected rows,
+ * the judges' workbook and the public (masked) creditor list. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine/cl_outputs.h"
+#include "engine/cl_stages.h"
+#include "reports/cl_report.h"
+#include "rules/cl_rules.h"
+
+/* ------------------------------------------------------------ reasons */
+
+static const struct {
+    const char *zh, *en;
+} builtin_reason[CL_C_BUILTIN_COUNT] = {
+    {"重复提交的同一申报编号", "the same submission_id was submitted again"},
+    {"按手机号匹配到账户", "matched to a ledger account by phone"},
+    {"按证件号码匹配到账户", "matched to a ledger account by ID number"},
+    {"债务人账簿中无对应记录", "no record in the debtor's books"},
+    {"账户实名身份与申报人不一致", "the account's holder is a different person"},
+    {"同一账户有多个申报人", "several claimants on one account"},
+    {"账面欠款为零", "the books owe nothing"},
+    {"申报金额超过账面金额", "declared principal exceeds the books"},
+    {"该类别利息不予确认", "interest is not allowed for this category"},
+    {"该类别其他款项不予确认", "other amounts are not allowed for this category"},
+    {"税款及其他类债权需人工审核", "tax and other claims need manual review"},
+    {"有财产担保债权需人工审核", "secured claims need manual review"},
+    {"依职工名册列示（第48条）", "listed from the payroll books (Art. 48)"},
+    {"逾期申报（第56条）", "declared after the deadline (Art. 56)"},
+    {"管理人审核决定", "decided by a reviewer"},
+    {"临时确定表决额（第59条）", "amount temporarily determined for voting (Art. 59)"},
+};
+
+const char *cl_code_reason_zh(const cl_batch *b, int code)
+{
+    if (code < CL_C_BUILTIN_COUNT)
+        return builtin_reason[code].zh;
+    int n = b->rules ? cl_ruleset_count(b->rules) : 0;
+    for (int r = 0; r < n; r++)
+        if (b->rule_code[r] == code)
+            return cl_ruleset_rule(b->rules, r)->msg_zh;
+    return "";
+}
+
+const char *cl_code_reason_en(const cl_batch *b, int code)
+{
+    if (code < CL_C_BUILTIN_COUNT)
+        return builtin_reason[code].en;
+    int n = b->rules ? cl_ruleset_count(b->rules) : 0;
+    for (int r = 0; r < n; r++)
+        if (b->rule_code[r] == code)
+            return cl_ruleset_rule(b->rules, r)->msg_en;
+    return "";
+}
+
+/* Code indexes sorted by name (bytewise). */
+static void sorted_codes(const cl_batch *b, int *order)
+{
+    for (int i = 0; i < b->ncodes; i++)
+        order[i] = i;
+    for (int i = 1; i < b->ncodes; i++)
+        for (int j = i; j > 0 && strcmp(b->code_names[order[j - 1]], b->code_names[order[j]]) > 0; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+}
+
+size_t cl_codes_join(const cl_batch *b, const cl_codeset *s, char *buf, size_t cap)
+{
+    int order[CL_MAX_CODES];
+    sorted_codes(b, order);
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < b->ncodes; i++) {
+        if (!cl_codes_has(s, (unsigned)order[i]))
+            continue;
+        int w = snprintf(buf + n, cap - n, "%s%s", n ? ";" : "", b->code_names[order[i]]);
+        if (w < 0 || (size_t)w >= cap - n)
+            break;
+        n += (size_t)w;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+typedef struct ctx {
+    const cl_batch *b;
+    int order[CL_MAX_CODES];
+    char codes[2048];
+    char reasons[4096];
+    char reasons_zh[4096];
+    char extra[4096];
+    uint32_t *rows;        /* row selection (review queue, refused overrides) */
+    uint32_t *next_conflict;
+} ctx;
+
+static void cell_text(cl_cell *c, const char *s)
+{
+    c->s = s ? s : "";
+    c->len = strlen(c->s);
+    c->empty = 0;
+}
+
+static void cell_int(cl_cell *c, int64_t v)
+{
+    c->s = NULL;
+    c->len = 0;
+    c->i = v;
+    c->empty = 0;
+}
+
+static void cell_blank(cl_cell *c)
+{
+    memset(c, 0, sizeof *c);
+    c->empty = 1;
+}
+
+static size_t join_codes(ctx *x, const cl_codeset *s)
+{
+    size_t n = 0;
+    x->codes[0] = '\0';
+    for (int i = 0; i < x->b->ncodes; i++) {
+        if (!cl_codes_has(s, (unsigned)x->order[i]))
+            continue;
+        int w = snprintf(x->codes + n, sizeof x->codes - n, "%s%s", n ? ";" : "",
+                         x->b->code_names[x->order[i]]);
+        if (w < 0 || (size_t)w >= sizeof x->codes - n)
+            break;
+        n += (size_t)w;
+    }
+    return n;
+}
+
+static const char *sub_id_of(const cl_batch *b, uint32_t row)
+{
+    return row == CL_NONE ? "" : b->subs[row].submission_id;
+}
+
+static const char *creditor_id_of(const cl_batch *b, const cl_claim *c)
+{
+    if (!cl_claim_operative(c) || c->identity == CL_NONE)
+        return "";
+    return b->ids[c->identity].creditor_id;
+}
+
+/* ------------------------------------------------------------- claims */
+
+static const cl_col claim_cols[] = {
+    {"submission_id", "申报编号", CL_COL_TEXT},
+    {"source", "来源", CL_COL_TEXT},
+    {"creditor_id", "债权人编号", CL_COL_TEXT},
+    {"name", "债权人名称", CL_COL_PII_NAME},
+    {"id_type", "证件类型", CL_COL_TEXT},
+    {"id_number", "证件号码", CL_COL_PII_ID},
+    {"category", "债权类别", CL_COL_TEXT},
+    {"account_ref", "账户编号", CL_COL_TEXT},
+    {"matched_account", "匹配账户", CL_COL_TEXT},
+    {"status", "状态", CL_COL_TEXT},
+    {"codes", "原因代码", CL_COL_TEXT},
+    {"declared_total", "申报总额", CL_COL_MONEY},
+    {"confirmed_principal", "确认本金", CL_COL_MONEY},
+    {"confirmed_interest", "确认利息", CL_COL_MONEY},
+    {"confirmed_other", "确认其他", CL_COL_MONEY},
+    {"confirmed_total", "确认总额", CL_COL_MONEY},
+    {"voting_amount", "表决额", CL_COL_MONEY},
+    {"superseded_by", "被替代于", CL_COL_TEXT},
+    {"late", "逾期申报", CL_COL_INT},
+    {"submitted_at", "申报时间", CL_COL_TIME},
+    {"line", "行号", CL_COL_INT},
+};
+enum { CLAIM_NCOLS = sizeof claim_cols / sizeof claim_cols[0] };
+
+static void claim_row(void *vx, size_t row, cl_cell *cells)
+{
+    ctx *x = vx;
+    const cl_batch *b = x->b;
+    const cl_claim *c = &b->claims[row];
+    const cl_sub *s = c->sub == CL_NONE ? NULL : &b->subs[c->sub];
+    const cl_account *a = c->account == CL_NONE ? NULL : &b->accounts[c->account];
+    bool dup = c->status == CL_ST_DUPLICATE;
+    const cl_identity *id = c->identity == CL_NONE ? NULL : &b->ids[c->identity];
+    cell_text(&cells[0], s ? s->submission_id : "");
+    cell_text(&cells[1], s ? "submission" : "books");
+    cell_text(&cells[2], creditor_id_of(b, c));
+    cell_text(&cells[3], dup ? "" : s ? s->name : a->name);
+    cell_text(&cells[4], dup || !id ? "" : cl_id_type_name((cl_id_type)id->id_type));
+    cell_text(&cells[5], dup || !id ? "" : id->id_number);
+    cell_text(&cells[6], dup ? "" : cl_category_name((cl_category)c->category));
+    cell_text(&cells[7], dup ? "" : s ? s->account_ref : a->ref);
+    cell_text(&cells[8], a ? a->ref : "");
+    cell_text(&cells[9], cl_status_name((cl_status)c->status));
+    cells[10].s = x->codes;
+    cells[10].len = join_codes(x, &c->codes);
+    cells[10].empty = 0;
+    cell_int(&cells[11], c->declared);
+    cell_int(&cells[12], c->conf_p);
+    cell_int(&cells[13], c->conf_i);
+    cell_int(&cells[14], c->conf_o);
+    cell_int(&cells[15], cl_claim_confirmed(c));
+    cell_int(&cells[16], cl_claim_voting(b, c));
+    cell_text(&cells[17], c->status == CL_ST_SUPERSEDED ? sub_id_of(b, c->superseded_by) : "");
+    cell_int(&cells[18], c->late);
+    if (s && s->submitted_at != CL_TIME_NONE)
+        cell_int(&cells[19], s->submitted_at);
+    else
+        cell_blank(&cells[19]);
+    if (s)
+        cell_int(&cells[20], s->line);
+    else
+        cell_blank(&cells[20]);
+}
+
+/* ---------------------------------------------------------- creditors */
+
+static const cl_col creditor_cols[] = {
+    {"creditor_id", "债权人编号", CL_COL_TEXT},
+    {"id_type", "证件类型", CL_COL_TEXT},
+    {"id_number", "证件号码", CL_COL_PII_ID},
+    {"name", "债权人名称", CL_COL_PII_NAME},
+    {"kind", "债权人类型", CL_COL_TEXT},
+    {"declared_total", "申报总额", CL_COL_MONEY},
+    {"confirmed_total", "确认总额", CL_COL_MONEY},
+    {"pending_total", "待审核总额", CL_COL_MONEY},
+    {"employee", "职工债权", CL_COL_MONEY},
+    {"tax", "税款债权", CL_COL_MONEY},
+    {"ordinary", "普通债权", CL_COL_MONEY},
+    {"secured", "有财产担保债权", CL_COL_MONEY},
+    {"temporary", "临时确定额", CL_COL_MONEY},
+};
+enum { CREDITOR_NCOLS = sizeof creditor_cols / sizeof creditor_cols[0] };
+
+static void creditor_row(void *vx, size_t row, cl_cell *cells)
+{
+    ctx *x = vx;
+    const cl_creditor *cr = &x->b->creditors[row];
+    const cl_identity *id = &x->b->ids[cr->identity];
+    cell_text(&cells[0], id->creditor_id);
+    cell_text(&cells[1], cl_id_type_name((cl_id_type)id->id_type));
+    cell_text(&cells[2], id->id_number);
+    cell_text(&cells[3], cr->name);
+    cell_text(&cells[4], cl_kind_name((cl_kind)cr->kind));
+    cell_int(&cells[5], cr->declared);
+    cell_int(&cells[6], cr->confirmed);
+    cell_int(&cells[7], cr->pending);
+    cell_int(&cells[8], cr->employee);
+    cell_int(&cells[9], cr->tax);
+    cell_int(&cells[10], cr->ordinary);
+    cell_int(&cells[11], cr->secured);
+    cell_int(&cells[12], cr->temporary);
+}
+
+/* ------------------------------------------------------------- roster */
+
+static const cl_col roster_cols[] = {
+    {"creditor_id", "债权人编号", CL_COL_TEXT},
+    {"name", "债权人名称", CL_COL_PII_NAME},
+    {"ordinary", "普通债权", CL_COL_MONEY},
+    {"secured", "有财产担保债权", CL_COL_MONEY},
+    {"employee", "职工债权", CL_COL_MONEY},
+    {"tax", "税款债权", CL_COL_MONEY},
+    {"temporary", "临时确定额", CL_COL_MONEY},
+    {"unsecured_voting", "无财产担保表决额", CL_COL_MONEY},
+    {"secured_voting", "有财产担保表决额", CL_COL_MONEY},
+    {"voting_amount", "表决额", CL_COL_MONEY},
+    {"groups", "表决组", CL_COL_TEXT},
+    {"group_secured", "担保组表决额", CL_COL_MONEY},
+    {"group_employee", "职工组表决额", CL_COL_MONEY},
+    {"group_tax", "税款组表决额", CL_COL_MONEY},
+    {"group_ordinary", "普通组表决额", CL_COL_MONEY},
+    {"group_small_ordinary", "小额普通组表决额", CL_COL_MONEY},
+};
+enum { ROSTER_NCOLS = sizeof roster_cols / sizeof roster_cols[0] };
+
+static void roster_row(void *vx, size_t row, cl_cell *cells)
+{
+    ctx *x = vx;
+    const cl_creditor *cr = &x->b->creditors[x->b->roster[row]];
+    cell_text(&cells[0], x->b->ids[cr->identity].creditor_id);
+    cell_text(&cells[1], cr->name);
+    cell_int(&cells[2], cr->ordinary);
+    cell_int(&cells[3], cr->secured);
+    cell_int(&cells[4], cr->employee);
+    cell_int(&cells[5], cr->tax);
+    cell_int(&cells[6], cr->temporary);
+    cell_int(&cells[7], cr->unsecured_voting);
+    cell_int(&cells[8], cr->secured_voting);
+    cell_int(&cells[9], cr->unsecured_voting);
+    size_t n = 0;
+    x->codes[0] = '\0';
+    for (int g = 0; g < CL_G_COUNT; g++)
+        if (cr->groups & (1u << g))
+            n += (size_t)snprintf(x->codes + n, sizeof x->codes - n, "%s%s", n ? ";" : "",
+                                  cl_group_name((cl_group)g));
+    cells[10].s = x->codes;
+    cells[10].len = n;
+    cells[10].empty = 0;
+    int64_t ord = cr->ordinary + cr->tmp_ordinary;
+    cell_int(&cells[11], cr->secured + cr->tmp_secured);
+    cell_int(&cells[12], cr->employee + cr->tmp_employee);
+    cell_int(&cells[13], cr->tax + cr->tmp_tax);
+    cell_int(&cells[14], (cr->groups & (1u << CL_G_ORDINARY)) ? ord : 0);
+    cell_int(&cells[15], (cr->groups & (1u << CL_G_SMALL_ORDINARY)) ? ord : 0);
+}
+
+/* ------------------------------------------------------- review queue */
+
+static const cl_col review_cols[] = {
+    {"submission_id", "申报编号", CL_COL_TEXT},
+    {"status", "状态", CL_COL_TEXT},
+    {"codes", "原因代码", CL_COL_TEXT},
+    {"reasons", "原因说明", CL_COL_TEXT},
+    {"reasons_en", "Reasons", CL_COL_TEXT},
+    {"name", "债权人名称", CL_COL_PII_NAME},
+    {"id_type", "证件类型", CL_COL_TEXT},
+    {"id_number", "证件号码", CL_COL_PII_ID},
+    {"phone", "手机号码", CL_COL_PII_PHONE},
+    {"category", "债权类别", CL_COL_TEXT},
+    {"secured", "有财产担保", CL_COL_TEXT},
+    {"declared_total", "申报总额", CL_COL_MONEY},
+    {"temporary_amount", "临时确定额", CL_COL_MONEY},
+    {"evidence_count", "证据数量", CL_COL_INT},
+    {"account_ref", "账户编号", CL_COL_TEXT},
+    {"matched_account", "匹配账户", CL_COL_TEXT},
+    {"book_owed", "账面欠款", CL_COL_MONEY},
+    {"book_name", "账户实名", CL_COL_PII_NAME},
+    {"book_id_number", "账户证件号码", CL_COL_PII_ID},
+    {"competing_claims", "同账户其他申报", CL_COL_TEXT},
+    {"submitted_at", "申报时间", CL_COL_TIME},
+    {"line", "行号", CL_COL_INT},
+};
+enum { REVIEW_NCOLS = sizeof review_cols / sizeof review_cols[0] };
+
+static size_t join_reasons(ctx *x, const cl_codeset *s, int en)
+{
+    size_t n = 0;
+    x->reasons[0] = '\0';
+    for (int i = 0; i < x->b->ncodes; i++) {
+        int code = x->order[i];
+        if (!cl_codes_has(s, (unsigned)code))
+            continue;
+        const char *r = en ? cl_code_reason_en(x->b, code) : cl_code_reason_zh(x->b, code);
+        int w = snprintf(x->reasons + n, sizeof x->reasons - n, "%s%s", n ? "; " : "", r);
+        if (w < 0 || (size_t)w >= sizeof x->reasons - n)
+            break;
+        n += (size_t)w;
+    }
+    return n;
+}
+
+static size_t competing(ctx *x, uint32_t row)
+{
+    size_t n = 0;
+    x->extra[0] = '\0';
+    if (!x->next_conflict)
+        return 0;
+    for (uint32_t k = x->next_conflict[row]; k != row && k != CL_NONE; k = x->next_conflict[k]) {
+        int w = snprintf(x->extra + n, sizeof x->extra - n, "%s%s", n ? ";" : "",
+                         x->b->subs[k].submission_id);
+        if (w < 0 || (size_t)w >= sizeof x->extra - n)
+            break;
+        n += (size_t)w;
+    }
+    return n;
+}
+
+static void review_row(void *vx, size_t row, cl_cell *cells)
+{
+    ctx *x = vx;
+    const cl_batch *b = x->b;
+    uint32_t i = x->rows[row];
+    const cl_claim *c = &b->claims[i];
+    const cl_sub *s = &b->subs[c->sub];
+    const cl_account *a = c->account == CL_NONE ? NULL : &b->accounts[c->account];
+    cell_text(&cells[0], s->submission_id);
+    cell_text(&cells[1], cl_status_name((cl_status)c->status));
+    cells[2].s = x->codes;
+    cells[2].len = join_codes(x, &c->codes);
+    cells[2].empty = 0;
+    size_t zn = join_reasons(x, &c->codes, 0);
+    memcpy(x->reasons_zh, x->reasons, zn + 1);
+    cells[3].s = x->reasons_zh;
+    cells[3].len = zn;
+    cells[3].empty = 0;
+    cells[4].s = x->reasons;
+    cells[4].len = join_reasons(x, &c->codes, 1);
+    cells[4].empty = 0;
+    cell_text(&cells[5], s->name);
+    cell_text(&cells[6], s->id_type ? cl_id_type_name((cl_id_type)s->id_type) : s->raw_id_type);
+    cell_text(&cells[7], s->id_number);
+    cell_text(&cells[8], s->phone);
+    cell_text(&cells[9], s->category ? cl_category_name((cl_category)s->category) : s->raw_category);
+    cell_text(&cells[10], s->secured == CL_YN_YES ? "Y" : s->secured == CL_YN_NO ? "N" : s->raw_secured);
+    cell_int(&cells[11], c->declared);
+    if (c->temporary)
+        cell_int(&cells[12], c->voting);
+    else
+        cell_blank(&cells[12]);
+    cell_int(&cells[13], s->evidence_count);
+    cell_text(&cells[14], s->account_ref);
+    cell_text(&cells[15], a ? a->ref : "");
+    if (a)
+        cell_int(&cells[16], a->sum[c->category] > 0 ? a->sum[c->category] : 0);
+    else
+        cell_blank(&cells[16]);
+    cell_text(&cells[17], a ? a->name : "");
+    cell_text(&cells[18], a ? a->id_number : "");
+    cells[19].s = x->extra;
+    cells[19].len = cl_codes_has(&c->codes, CL_C_ACCOUNT_CONFLICT) ? competing(x, i) : 0;
+    cells[19].empty = 0;
+    if (s->submitted_at != CL_TIME_NONE)
+        cell_int(&cells[20], s->submitted_at);
+    else
+        cell_blank(&cells[20]);
+    cell_int(&cells[21], s->line);
+}
+
+/* Circular lists of the ACCOUNT_CONFLICT claims sharing (account, category). */
+static uint32_t *conflict_rings(const cl_batch *b)
+{
+    uint32_t *next = malloc((b->nsubs + 1) * sizeof *next);
+    cl_strmap *last = cl_strmap_create(64);
+    char (*keys)[5] = malloc((b->nsubs + 1) * sizeof *keys);
+    if (!next || !last || !keys) {
+        free(next);
+        free(keys);
+        cl_strmap_free(last);
+        return NULL;
+    }
+    for (size_t i = 0; i < b->nsubs; i++) {
+        next[i] = CL_NONE;
+        const cl_claim *c = &b->claims[i];
+        if (!cl_claim_operative(c) || !cl_codes_has(&c->codes, CL_C_ACCOUNT_CONFLICT))
+            continue;
+        memcpy(keys[i], &c->account, 4);
+        keys[i][4] = (char)c->category;
+        uint32_t prev;
+        if (cl_strmap_get(last, keys[i], 5, &prev)) {
+            next[i] = next[prev];   /* insert after prev, keep the ring closed */
+            next[prev] = (uint32_t)i;
+        } else {
+            next[i] = (uint32_t)i;
+        }
+        cl_strmap_set(last, keys[i], 5, (uint32_t)i);
+    }
+    cl_strmap_free(last);
+    free(keys);
+    return next;
+}
+
+/* -------------------------------------------------- refused overrides */
+
+static const cl_col refused_cols[] = {
+    {"submission_id", "申报编号", CL_COL_TEXT},
+    {"decision", "决定", CL_COL_TEXT},
+    {"reason", "拒绝原因", CL_COL_TEXT},
+    {"amount", "金额", CL_COL_MONEY},
+    {"reviewer", "审核人", CL_COL_TEXT},
+    {"decided_at", "决定时间", CL_COL_TIME},
+    {"line", "行号", CL_COL_INT},
+};
+enum { REFUSED_NCOLS = sizeof refused_cols / sizeof refused_cols[0] };
+
+static void refused_row(void *vx, size_t row, cl_cell *cells)
+{
+    ctx *x = vx;
+    const cl_override *o = &x->b->overrides[x->rows[row]];
+    cell_text(&cells[0], o->submission_id);
+    cell_text(&cells[1], o->decision_raw);
+    cell_text(&cells[2], o->refused);
+    if (o->amount_ok)
+        cell_int(&cells[3], o->amount);
+    else
+        cell_blank(&cells[3]);
+    cell_text(&cells[4], o->reviewer);
+    if (o->decided_at != CL_TIME_NONE)
+        cell_int(&cells[5], o->decided_at);
+    else
+        cell_blank(&cells[5]);
+    cell_int(&cells[6], o->line);
+}
+
+/* ------------------------------------------------------ rejected rows */
+
+static const cl_col bad_cols[] = {
+    {"file", "文件", CL_COL_TEXT},
+    {"line", "行号", CL_COL_INT},
+    {"column", "列", CL_COL_TEXT},
+    {"reason", "原因", CL_COL_TEXT},
+    {"raw", "原始内容", CL_COL_TEXT},
+};
+
+static void bad_row(void *vx, size_t row, cl_cell *cells)
+{
+    ctx *x = vx;
+    const cl_bad_row *r = &x->b->bad[row];
+    cell_text(&cells[0], r->file);
+    cell_int(&cells[1], r->line);
+    cell_text(&cells[2], r->column);
+    cell_text(&cells[3], r->reason);
+    cell_text(&cells[4], r->raw);
+}
+
+/* ------------------------------------------------------------ writing */
+
+#define TABLE(nm, ti, cols, n, fn, xx) \
+    ((cl_table){(nm), (ti), (cols), (int)(sizeof(cols) / sizeof((cols)[0])), (n), (fn), (xx)})
+
+typedef struct tables {
+    ctx cx[6];
+    cl_table claims, creditors, roster, review, refused, bad;
+} tables;
+
+static cl_err select_rows(const cl_batch *b, ctx *review, ctx *refused)
+{
+    review->rows = malloc((b->nsubs + 1) * sizeof *review->rows);
+    refused->rows = malloc((b->noverrides + 1) * sizeof *refused->rows);
+    if (!review->rows || !refused->rows)
+        return CL_ERR_NOMEM;
+    return CL_OK;
+}
+
+static size_t fill_review_rows(const cl_batch *b, uint32_t *rows)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->nsubs; i++) {
+        uint8_t st = b->claims[i].status;
+        if (st == CL_ST_PENDING_REVIEW || st == CL_ST_NEEDS_CORRECTION)
+            rows[n++] = (uint32_t)i;
+    }
+    return n;
+}
+
+static size_t fill_refused_rows(const cl_batch *b, uint32_t *rows)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->noverrides; i++)
+        if (b->overrides[i].refused)
+            rows[n++] = (uint32_t)i;
+    return n;
+}
+
+static cl_err build_tables(const cl_batch *b, tables *t)
+{
+    memset(t, 0, sizeof *t);
+    for (int i = 0; i < 6; i++) {
+        t->cx[i].b = b;
+        sorted_codes(b, t->cx[i].order);
+    }
+    if (select_rows(b, &t->cx[3], &t->cx[4]))
+        return CL_ERR_NOMEM;
+    t->cx[3].next_conflict = conflict_rings(b);
+    if (!t->cx[3].next_conflict)
+        return CL_ERR_NOMEM;
+    size_t nreview = fill_review_rows(b, t->cx[3].rows);
+    size_t nrefused = fill_refused_rows(b, t->cx[4].rows);
+    t->claims = TABLE("claims", "申报明细", claim_cols, b->nclaims, claim_row, &t->cx[0]);
+    t->creditors = TABLE("creditors", "债权表", creditor_cols, b->ncreditors, creditor_row, &t->cx[1]);
+    t->roster = TABLE("roster", "表决名册", roster_cols, b->nroster, roster_row, &t->cx[2]);
+    t->review = TABLE("review_queue", "待审核", review_cols, nreview, review_row, &t->cx[3]);
+    t->refused = TABLE("overrides_rejected", "拒绝的审核决定", refused_cols, nrefused, refused_row, &t->cx[4]);
+    t->bad = TABLE("rejected_rows", "无法读取的行", bad_cols, b->nbad, bad_row, &t->cx[5]);
+    return CL_OK;
+}
+
+static void free_tables(tables *t)
+{
+    free(t->cx[3].rows);
+    free(t->cx[4].rows);
+    free(t->cx[3].next_conflict);
+}
+
+static cl_err write_csv(cl_outdir *o, const cl_table *t, const char *file, cl_audience a, cl_diag *d)
+{
+    return cl_report_csv(cl_outdir_path(o, file), t, a, d);
+}
+
+/* Defined in outputs_book.c: the judges' workbook and the public list. */
+cl_err cl_write_book(const cl_batch *b, const cl_table *claims, const cl_table *creditors,
+                     const cl_table *review, const cl_table *roster, const char *path, cl_diag *d);
+cl_err cl_write_public(const cl_batch *b, const cl_table *creditors, cl_outdir *o, cl_diag *d);
+
+cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *opts, cl_diag *d)
+{
+    tables t;
+    cl_err err = build_tables(b, &t);
+    if (err) {
+        free_tables(&t);
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    }
+    const struct {
+        const cl_table *t;
+        const char *file;
+    } csvs[] = {
+        {&t.claims, "claims.csv"}, {&t.creditors, "creditors.csv"}, {&t.roster, "roster.csv"},
+        {&t.review, "review_queue.csv"}, {&t.refused, "overrides_rejected.csv"},
+        {&t.bad, "rejected_rows.csv"},
+    };
+    for (size_t i = 0; i < sizeof csvs / sizeof csvs[0] && !err; i++)
+        err = write_csv(o, csvs[i].t, csvs[i].file, CL_AUDIENCE_INTERNAL, d);
+    if (!err && opts->xlsx) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s", cl_outdir_path(o, "report.xlsx"));
+        err = cl_write_book(b, &t.claims, &t.creditors, &t.review, &t.roster, path, d);
+    }
+    if (!err && opts->publish)
+        err = cl_write_public(b, &t.creditors, o, d);
+    free_tables(&t);
+    return err;
+}

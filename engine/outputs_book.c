@@ -1,0 +1,189 @@
+/* outputs_book.c - the judges' workbook report.xlsx (汇总 with counts,
+ * amounts, a status chart and an amount histogram; 债权表, 申报明细, 待审核,
+ * 表决名册) and the public creditor list (masked, contract §8). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/cl_outdir.h"
+#include "core/cl_time.h"
+#include "engine/cl_stages.h"
+#include "reports/cl_report.h"
+
+typedef struct sum_row {
+    char label[64];
+    int64_t count;
+    int64_t a, b;
+} sum_row;
+
+typedef struct sum_table {
+    sum_row rows[16];
+    int n;
+} sum_table;
+
+static void sum_row_fn(void *ctx, size_t row, cl_cell *cells)
+{
+    const sum_table *t = ctx;
+    const sum_row *r = &t->rows[row];
+    memset(cells, 0, 4 * sizeof *cells);
+    cells[0].s = r->label;
+    cells[0].len = strlen(r->label);
+    cells[1].i = r->count;
+    cells[2].i = r->a;
+    cells[3].i = r->b;
+}
+
+static const cl_col status_cols[] = {
+    {"status", "状态", CL_COL_TEXT}, {"claims", "申报笔数", CL_COL_INT},
+    {"declared", "申报总额", CL_COL_MONEY}, {"confirmed", "确认总额", CL_COL_MONEY},
+};
+static const cl_col category_cols[] = {
+    {"category", "债权类别", CL_COL_TEXT}, {"claims", "有效申报笔数", CL_COL_INT},
+    {"declared", "申报总额", CL_COL_MONEY}, {"confirmed", "确认总额", CL_COL_MONEY},
+};
+static const cl_col tier_cols[] = {
+    {"tier", "清偿顺序", CL_COL_TEXT}, {"creditors", "债权人数", CL_COL_INT},
+    {"confirmed", "确认总额", CL_COL_MONEY}, {"temporary", "临时确定额", CL_COL_MONEY},
+};
+static const cl_col hist_cols[] = {
+    {"bucket", "确认金额区间（元）", CL_COL_TEXT}, {"claims", "笔数", CL_COL_INT},
+    {"confirmed", "确认总额", CL_COL_MONEY}, {"declared", "申报总额", CL_COL_MONEY},
+};
+
+static void by_status(const cl_batch *b, sum_table *t)
+{
+    static const char *const zh[CL_ST_COUNT] = {"", "确认", "部分确认", "待审核", "不予确认",
+                                                "待补正", "重复提交", "已被替代"};
+    t->n = 0;
+    for (int st = 1; st < CL_ST_COUNT; st++) {
+        sum_row *r = &t->rows[t->n++];
+        snprintf(r->label, sizeof r->label, "%s %s", zh[st], cl_status_name((cl_status)st));
+        for (size_t i = 0; i < b->nclaims; i++) {
+            const cl_claim *c = &b->claims[i];
+            if (c->status != st)
+                continue;
+            r->count++;
+            r->a += c->declared;
+            r->b += cl_claim_confirmed(c);
+        }
+    }
+}
+
+static void by_category(const cl_batch *b, sum_table *t)
+{
+    static const char *const zh[CL_CAT_COUNT] = {"", "押金", "余额", "货款", "职工债权", "税款", "其他"};
+    t->n = CL_CAT_COUNT - 1;
+    for (int k = 1; k < CL_CAT_COUNT; k++)
+        snprintf(t->rows[k - 1].label, sizeof t->rows[0].label, "%s %s", zh[k],
+                 cl_category_name((cl_category)k));
+    for (size_t i = 0; i < b->nclaims; i++) {
+        const cl_claim *c = &b->claims[i];
+        if (!cl_claim_operative(c) || c->category == 0)
+            continue;
+        sum_row *r = &t->rows[c->category - 1];
+        r->count++;
+        r->a += c->declared;
+        r->b += cl_claim_confirmed(c);
+    }
+}
+
+static void by_tier(const cl_batch *b, sum_table *t)
+{
+    static const char *const labels[4] = {"职工债权 employee", "税款 tax", "普通债权 ordinary",
+                                          "有财产担保 secured"};
+    memset(t, 0, sizeof *t);
+    t->n = 4;
+    for (int k = 0; k < 4; k++)
+        snprintf(t->rows[k].label, sizeof t->rows[k].label, "%s", labels[k]);
+    for (size_t i = 0; i < b->ncreditors; i++) {
+        const cl_creditor *cr = &b->creditors[i];
+        const int64_t conf[4] = {cr->employee, cr->tax, cr->ordinary, cr->secured};
+        const int64_t tmp[4] = {cr->tmp_employee, cr->tmp_tax, cr->tmp_ordinary, cr->tmp_secured};
+        for (int k = 0; k < 4; k++) {
+            if (conf[k] + tmp[k] > 0)
+                t->rows[k].count++;
+            t->rows[k].a += conf[k];
+            t->rows[k].b += tmp[k];
+        }
+    }
+}
+
+static void histogram(const cl_batch *b, sum_table *t)
+{
+    static const int64_t upper[] = {9900, 19900, 29900, 100000, 1000000, 10000000, INT64_MAX};
+    static const char *const labels[] = {"≤ 99", "99 – 199", "199 – 299", "299 – 1,000",
+                                         "1,000 – 10,000", "10,000 – 100,000", "> 100,000"};
+    memset(t, 0, sizeof *t);
+    t->n = 7;
+    for (int k = 0; k < 7; k++)
+        snprintf(t->rows[k].label, sizeof t->rows[k].label, "%s", labels[k]);
+    for (size_t i = 0; i < b->nclaims; i++) {
+        const cl_claim *c = &b->claims[i];
+        int64_t v = cl_claim_confirmed(c);
+        if (!cl_claim_operative(c) || v <= 0)
+            continue;
+        int k = 0;
+        while (v > upper[k])
+            k++;
+        t->rows[k].count++;
+        t->rows[k].a += v;
+        t->rows[k].b += c->declared;
+    }
+}
+
+cl_err cl_write_book(const cl_batch *b, const cl_table *claims, const cl_table *creditors,
+                     const cl_table *review, const cl_table *roster, const char *path, cl_diag *d)
+{
+    static sum_table st, ct, tt, ht;
+    memset(&st, 0, sizeof st);
+    memset(&ct, 0, sizeof ct);
+    by_status(b, &st);
+    by_category(b, &ct);
+    by_tier(b, &tt);
+    histogram(b, &ht);
+    const cl_table small[4] = {
+        {"status", "按状态", status_cols, 4, (size_t)st.n, sum_row_fn, &st},
+        {"category", "按类别", category_cols, 4, (size_t)ct.n, sum_row_fn, &ct},
+        {"tier", "按清偿顺序", tier_cols, 4, (size_t)tt.n, sum_row_fn, &tt},
+        {"histogram", "确认金额分布", hist_cols, 4, (size_t)ht.n, sum_row_fn, &ht},
+    };
+    const cl_summary_block blocks[4] = {
+        {&small[0], CL_CHART_PIE, 1, "申报按状态 Claims by status"},
+        {&small[1], CL_CHART_COLUMN, 3, "确认金额按类别 Confirmed by category"},
+        {&small[2], CL_CHART_NONE, 0, NULL},
+        {&small[3], CL_CHART_COLUMN, 1, "确认金额分布 Histogram of confirmed amounts"},
+    };
+    char l0[512], l1[512], l2[256], l3[256];
+    char acc[CL_TIME_BUFSZ], dl[CL_TIME_BUFSZ];
+    cl_date_format(b->cfg.acceptance_at, acc);
+    cl_date_format(b->cfg.deadline_end, dl);
+    snprintf(l0, sizeof l0, "%s 债权审查汇总", b->cfg.debtor);
+    snprintf(l1, sizeof l1, "案号：%s", b->cfg.case_no);
+    snprintf(l2, sizeof l2, "受理日期：%s    申报期限届满：%s", acc, dl);
+    snprintf(l3, sizeof l3, "申报 %zu 笔，债权人 %zu 名，表决名册 %zu 名（claims %s）", b->nsubs,
+             b->ncreditors, b->nroster, CL_VERSION);
+    const char *header[] = {l0, l1, l2, l3};
+    const cl_table sheets[4] = {*creditors, *claims, *review, *roster};
+    cl_book book = {"汇总", header, 4, blocks, 4, sheets, 4, 0};
+    return cl_report_xlsx(path, &book, CL_AUDIENCE_INTERNAL, d);
+}
+
+/* Public disclosure: the creditor list, masked per §8, as CSV and XLSX. */
+cl_err cl_write_public(const cl_batch *b, const cl_table *creditors, cl_outdir *o, cl_diag *d)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", cl_outdir_path(o, "public"));
+    if (mkdir(dir, 0755) != 0)
+        return cl_diag_set(d, CL_ERR_IO, "%s: cannot create", dir);
+    cl_err err = cl_report_csv(cl_outdir_path(o, "public/creditors.csv"), creditors,
+                               CL_AUDIENCE_PUBLIC, d);
+    if (err)
+        return err;
+    char l0[512], l1[512];
+    snprintf(l0, sizeof l0, "%s 债权人名单（公示）", b->cfg.debtor);
+    snprintf(l1, sizeof l1, "案号：%s", b->cfg.case_no);
+    const char *header[] = {l0, l1};
+    cl_book book = {NULL, header, 2, NULL, 0, creditors, 1, 0};
+    return cl_report_xlsx(cl_outdir_path(o, "public/creditors.xlsx"), &book, CL_AUDIENCE_PUBLIC, d);
+}

@@ -1,0 +1,765 @@
+/* stages.c - the decision table of contract §4, steps 1-10, in order. Each
+ * step is one function named after its section; whole-array passes, parallel
+ * where rows are independent, results written by row id (deterministic). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/cl_claim_schema.h"
+#include "engine/cl_load.h"
+#include "engine/cl_stages.h"
+#include "rules/cl_rules.h"
+
+static const char *const builtin_codes[CL_C_BUILTIN_COUNT] = {
+    "DUPLICATE_ROW", "MATCHED_BY_PHONE", "MATCHED_BY_ID", "NO_BOOK_RECORD", "ID_MISMATCH",
+    "ACCOUNT_CONFLICT", "NOTHING_OWED", "EXCEEDS_BOOK", "INTEREST_DISALLOWED",
+    "OTHER_DISALLOWED", "MANUAL_CATEGORY", "SECURED_REVIEW", "LISTED_FROM_BOOKS", "LATE",
+    "OVERRIDE", "TEMPORARY_AMOUNT",
+};
+
+const char *cl_status_name(cl_status s)
+{
+    static const char *const names[CL_ST_COUNT] = {
+        "", "CONFIRMED", "PARTIAL", "PENDING_REVIEW", "REJECTED", "NEEDS_CORRECTION",
+        "DUPLICATE", "SUPERSEDED",
+    };
+    return s < CL_ST_COUNT ? names[s] : "";
+}
+
+int64_t cl_claim_confirmed(const cl_claim *c)
+{
+    return c->conf_p + c->conf_i + c->conf_o;
+}
+
+static bool claim_secured(const cl_batch *b, const cl_claim *c)
+{
+    return c->sub != CL_NONE && b->subs[c->sub].secured == CL_YN_YES;
+}
+
+int64_t cl_claim_voting(const cl_batch *b, const cl_claim *c)
+{
+    if (c->temporary)
+        return c->voting;
+    if (c->status != CL_ST_CONFIRMED && c->status != CL_ST_PARTIAL)
+        return 0;
+    if (claim_secured(b, c) || c->category == CL_CAT_EMPLOYEE)
+        return 0;
+    return cl_claim_confirmed(c);
+}
+
+uint32_t cl_batch_find_sub(const cl_batch *b, const char *id)
+{
+    uint32_t row;
+    return cl_strmap_get(b->sub_index, id, strlen(id), &row) ? row : CL_NONE;
+}
+
+static void set_confirmed(cl_claim *c, int64_t p, int64_t i, int64_t o)
+{
+    c->conf_p = p;
+    c->conf_i = i;
+    c->conf_o = o;
+}
+
+/* --------------------------------------------------------------- set-up */
+
+static int intern_code(cl_batch *b, const char *name)
+{
+    for (int i = 0; i < b->ncodes; i++)
+        if (!strcmp(b->code_names[i], name))
+            return i;
+    if (b->ncodes == CL_MAX_CODES)
+        return -1;
+    b->code_names[b->ncodes] = name;
+    return b->ncodes++;
+}
+
+static cl_err init_codes(cl_batch *b, cl_diag *d)
+{
+    b->ncodes = 0;
+    for (int i = 0; i < CL_C_BUILTIN_COUNT; i++)
+        intern_code(b, builtin_codes[i]);
+    int n = b->rules ? cl_ruleset_count(b->rules) : 0;
+    if (n > (int)(sizeof b->rule_code / sizeof b->rule_code[0]))
+        return cl_diag_set(d, CL_ERR_RULES, "too many rules (%d; at most 256)", n);
+    for (int r = 0; r < n; r++) {
+        int c = intern_code(b, cl_ruleset_rule(b->rules, r)->code);
+        if (c < 0)
+            return cl_diag_set(d, CL_ERR_RULES, "too many distinct reason codes (at most %d)",
+                               CL_MAX_CODES);
+        b->rule_code[r] = c;
+    }
+    return CL_OK;
+}
+
+cl_err cl_stage_init(cl_batch *b, cl_diag *d)
+{
+    cl_err err = init_codes(b, d);
+    if (err)
+        return err;
+    b->claims = calloc(b->nsubs + b->naccounts + 1, sizeof *b->claims);
+    b->sub_index = cl_strmap_create(b->nsubs);
+    if (!b->claims || !b->sub_index)
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < b->nsubs; i++) {
+        cl_sub *s = &b->subs[i];
+        s->identity = cl_identity_intern(b, s->id_type, s->id_number);
+        if (s->identity == CL_NONE)
+            return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+        cl_claim *c = &b->claims[i];
+        c->sub = (uint32_t)i;
+        c->account = CL_NONE;
+        c->superseded_by = CL_NONE;
+        c->identity = s->identity;
+        c->category = s->category;
+        c->declared = s->principal + s->interest + s->other;
+    }
+    b->nclaims = b->nsubs;
+    return CL_OK;
+}
+
+/* ------------------------------------------------ §4 step 1: duplicates */
+
+cl_err cl_step1_duplicates(cl_batch *b, cl_diag *d)
+{
+    for (size_t i = 0; i < b->nsubs; i++) {
+        const char *id = b->subs[i].submission_id;
+        int put = cl_strmap_put(b->sub_index, id, strlen(id), (uint32_t)i, NULL);
+        if (put < 0)
+            return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+        if (put == 0) {
+            cl_claim *c = &b->claims[i];
+            c->status = CL_ST_DUPLICATE;
+            c->identity = CL_NONE;
+            c->declared = 0;
+            cl_codes_add(&c->codes, CL_C_DUPLICATE_ROW);
+        }
+    }
+    return CL_OK;
+}
+
+/* --------------------------------------------- §4 step 2: field checks */
+
+static uint64_t *row_hits(const cl_batch *b, size_t row)
+{
+    return b->hits + row * (size_t)b->hit_words;
+}
+
+static bool rule_fired(const cl_batch *b, size_t row, int r)
+{
+    return (row_hits(b, row)[r >> 6] >> (r & 63)) & 1;
+}
+
+static unsigned char *active_mask(const cl_batch *b, bool (*pred)(const cl_claim *))
+{
+    unsigned char *m = malloc(b->nsubs + 1);
+    if (!m)
+        return NULL;
+    for (size_t i = 0; i < b->nsubs; i++)
+        m[i] = pred(&b->claims[i]);
+    return m;
+}
+
+static bool not_duplicate(const cl_claim *c)
+{
+    return c->status != CL_ST_DUPLICATE;
+}
+
+static cl_err run_pass(cl_batch *b, int pass, bool (*pred)(const cl_claim *), cl_diag *d)
+{
+    if (!b->rules || b->nsubs == 0)
+        return CL_OK;
+    unsigned char *m = active_mask(b, pred);
+    if (!m)
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    cl_err err = cl_ruleset_eval(b->rules, pass, b, b->nsubs, m, b->hits, b->nthreads, d);
+    free(m);
+    return err;
+}
+
+cl_err cl_step2_field_checks(cl_batch *b, cl_diag *d)
+{
+    if (b->rules) {
+        b->hit_words = cl_ruleset_words(b->rules);
+        b->hits = calloc(b->nsubs * (size_t)b->hit_words + 1, sizeof *b->hits);
+        if (!b->hits)
+            return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    }
+    cl_err err = run_pass(b, CL_PASS_FIELDS, not_duplicate, d);
+    if (err)
+        return err;
+    int nrules = b->rules ? cl_ruleset_count(b->rules) : 0;
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+    for (size_t i = 0; i < b->nsubs; i++) {
+        cl_claim *c = &b->claims[i];
+        if (c->status == CL_ST_DUPLICATE)
+            continue;
+        for (int r = 0; r < nrules; r++) {
+            const cl_rule_info *ri = cl_ruleset_rule(b->rules, r);
+            if (ri->pass != CL_PASS_FIELDS || ri->status != CL_RULE_NEEDS_CORRECTION ||
+                !rule_fired(b, i, r))
+                continue;
+            c->status = CL_ST_NEEDS_CORRECTION;
+            cl_codes_add(&c->codes, (unsigned)b->rule_code[r]);
+        }
+    }
+    return CL_OK;
+}
+
+/* ----------------------------------------------- §4 step 3: amendments */
+
+cl_err cl_step3_amendments(cl_batch *b, cl_diag *d)
+{
+    (void)d;
+    for (size_t r = 0; r < b->nsubs; r++) {
+        const cl_claim *amender = &b->claims[r];
+        const cl_sub *s = &b->subs[r];
+        if (amender->status == CL_ST_DUPLICATE || amender->status == CL_ST_NEEDS_CORRECTION ||
+            !s->amends[0])
+            continue;
+        uint32_t t = cl_batch_find_sub(b, s->amends);
+        if (t == CL_NONE || t >= r)
+            continue;   /* unknown, later row, or itself */
+        cl_claim *target = &b->claims[t];
+        bool same = b->subs[t].identity == s->identity;
+        bool sent_back = target->status == CL_ST_NEEDS_CORRECTION ||
+                         (target->status == CL_ST_SUPERSEDED && target->hold == CL_ST_NEEDS_CORRECTION);
+        if (!same && !sent_back)
+            continue;
+        if (target->status != CL_ST_SUPERSEDED)
+            target->hold = target->status;   /* remember the outcome so far */
+        target->status = CL_ST_SUPERSEDED;
+        target->superseded_by = (uint32_t)r;
+    }
+    /* `hold` is reused by the case-rule step; clear it again */
+    for (size_t r = 0; r < b->nsubs; r++)
+        b->claims[r].hold = 0;
+    return CL_OK;
+}
+
+/* --------------------------------------------- §4 step 4: book matching */
+
+#define AMBIGUOUS (CL_NONE - 1)
+
+static bool matched_category(int cat)
+{
+    return cat == CL_CAT_DEPOSIT || cat == CL_CAT_BALANCE || cat == CL_CAT_SUPPLIER ||
+           cat == CL_CAT_EMPLOYEE;
+}
+
+/* Index key: category byte + payload. */
+static size_t make_key(char *buf, size_t cap, int cat, const void *payload, size_t n)
+{
+    if (n + 1 > cap)
+        n = cap - 1;
+    buf[0] = (char)cat;
+    memcpy(buf + 1, payload, n);
+    return n + 1;
+}
+
+static cl_err index_unique(cl_strmap *m, cl_arena *a, const char *key, size_t n, uint32_t acct)
+{
+    uint32_t prev;
+    if (cl_strmap_get(m, key, n, &prev)) {
+        if (prev != acct)
+            cl_strmap_set(m, key, n, AMBIGUOUS);
+        return CL_OK;
+    }
+    char *k = cl_arena_strndup(a, key, n);
+    if (!k || cl_strmap_put(m, k, n, acct, NULL) < 0)
+        return CL_ERR_NOMEM;
+    return CL_OK;
+}
+
+static cl_err build_match_indexes(cl_batch *b, cl_strmap **by_phone, cl_strmap **by_id)
+{
+    *by_phone = cl_strmap_create(b->naccounts);
+    *by_id = cl_strmap_create(b->naccounts / 4 + 16);
+    if (!*by_phone || !*by_id)
+        return CL_ERR_NOMEM;
+    char key[300];
+    for (size_t i = 0; i < b->naccounts; i++) {
+        const cl_account *a = &b->accounts[i];
+        for (int cat = CL_CAT_DEPOSIT; cat <= CL_CAT_EMPLOYEE; cat++) {
+            if (!(a->has_cat & (1u << cat)))
+                continue;
+            if ((cat == CL_CAT_DEPOSIT || cat == CL_CAT_BALANCE) && a->phone[0]) {
+                size_t n = make_key(key, sizeof key, cat, a->phone, strlen(a->phone));
+                if (index_unique(*by_phone, b->arena, key, n, (uint32_t)i))
+                    return CL_ERR_NOMEM;
+            }
+            if (a->identity != CL_NONE) {
+                size_t n = make_key(key, sizeof key, cat, &a->identity, sizeof a->identity);
+                if (index_unique(*by_id, b->arena, key, n, (uint32_t)i))
+                    return CL_ERR_NOMEM;
+            }
+        }
+    }
+    return CL_OK;
+}
+
+static uint32_t lookup_unique(const cl_strmap *m, const char *key, size_t n)
+{
+    uint32_t v;
+    if (!cl_strmap_get(m, key, n, &v) || v == AMBIGUOUS)
+        return CL_NONE;
+    return v;
+}
+
+static void match_one(const cl_batch *b, const cl_strmap *by_phone, const cl_strmap *by_id,
+                      cl_claim *c)
+{
+    const cl_sub *s = &b->subs[c->sub];
+    uint32_t acct;
+    char key[300];
+    if (s->account_ref[0] &&
+        cl_strmap_get(b->account_index, s->account_ref, strlen(s->account_ref), &acct)) {
+        c->account = acct;
+        return;
+    }
+    if ((c->category == CL_CAT_DEPOSIT || c->category == CL_CAT_BALANCE) && s->phone_valid) {
+        size_t n = make_key(key, sizeof key, c->category, s->phone, strlen(s->phone));
+        if ((acct = lookup_unique(by_phone, key, n)) != CL_NONE) {
+            c->account = acct;
+            cl_codes_add(&c->codes, CL_C_MATCHED_BY_PHONE);
+            return;
+        }
+    }
+    size_t n = make_key(key, sizeof key, c->category, &c->identity, sizeof c->identity);
+    if ((acct = lookup_unique(by_id, key, n)) != CL_NONE) {
+        c->account = acct;
+        cl_codes_add(&c->codes, CL_C_MATCHED_BY_ID);
+    }
+}
+
+cl_err cl_step4_book_matching(cl_batch *b, cl_diag *d)
+{
+    cl_strmap *by_phone = NULL, *by_id = NULL;
+    if (build_match_indexes(b, &by_phone, &by_id)) {
+        cl_strmap_free(by_phone);
+        cl_strmap_free(by_id);
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    }
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+    for (size_t i = 0; i < b->nsubs; i++) {
+        cl_claim *c = &b->claims[i];
+        if (c->status == CL_ST_NONE && matched_category(c->category))
+            match_one(b, by_phone, by_id, c);
+    }
+    cl_strmap_free(by_phone);
+    cl_strmap_free(by_id);
+    return CL_OK;
+}
+
+/* --------------------------------------------- §4 step 5: supersession */
+
+/* true when a is later than b: submitted_at, then submission_id bytewise */
+static bool later(const cl_batch *b, uint32_t x, uint32_t y)
+{
+    const cl_sub *a = &b->subs[x], *c = &b->subs[y];
+    if (a->submitted_at != c->submitted_at)
+        return a->submitted_at > c->submitted_at;
+    return strcmp(a->submission_id, c->submission_id) > 0;
+}
+
+static size_t group_key(const cl_batch *b, const cl_claim *c, char *buf, size_t cap)
+{
+    size_t n = 0;
+    memcpy(buf, &c->identity, 4);
+    buf[4] = (char)c->category;
+    n = 5;
+    if (c->account != CL_NONE) {
+        buf[n++] = 'A';
+        memcpy(buf + n, &c->account, 4);
+        return n + 4;
+    }
+    const char *ref = b->subs[c->sub].account_ref;
+    size_t len = strlen(ref);
+    if (len > cap - n - 1)
+        len = cap - n - 1;
+    buf[n++] = 'R';
+    memcpy(buf + n, ref, len);
+    return n + len;
+}
+
+cl_err cl_step5_supersession(cl_batch *b, cl_diag *d)
+{
+    cl_strmap *groups = cl_strmap_create(b->nsubs);
+    uint32_t *best = malloc((b->nsubs + 1) * sizeof *best);
+    uint32_t *group_of = malloc((b->nsubs + 1) * sizeof *group_of);
+    cl_arena *keys = cl_arena_create(0);
+    cl_err err = CL_OK;
+    if (!groups || !best || !group_of || !keys)
+        goto oom;
+    uint32_t ngroups = 0;
+    char key[512];
+    for (size_t i = 0; i < b->nsubs; i++) {
+        cl_claim *c = &b->claims[i];
+        group_of[i] = CL_NONE;
+        if (c->status != CL_ST_NONE)
+            continue;
+        size_t n = group_key(b, c, key, sizeof key);
+        uint32_t g;
+        if (!cl_strmap_get(groups, key, n, &g)) {
+            char *k = cl_arena_strndup(keys, key, n);
+            if (!k || cl_strmap_put(groups, k, n, ngroups, NULL) < 0)
+                goto oom;
+            g = ngroups++;
+            best[g] = (uint32_t)i;
+        } else if (later(b, (uint32_t)i, best[g])) {
+            best[g] = (uint32_t)i;
+        }
+        group_of[i] = g;
+    }
+    for (size_t i = 0; i < b->nsubs; i++) {
+        if (group_of[i] == CL_NONE || best[group_of[i]] == i)
+            continue;
+        b->claims[i].status = CL_ST_SUPERSEDED;
+        b->claims[i].superseded_by = best[group_of[i]];
+    }
+    goto done;
+oom:
+    err = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+done:
+    cl_strmap_free(groups);
+    free(best);
+    free(group_of);
+    cl_arena_free(keys);
+    return err;
+}
+
+/* ----------------------------------------------------- §4 step 6: books */
+
+static int64_t owed(const cl_account *a, int cat)
+{
+    return a->sum[cat] > 0 ? a->sum[cat] : 0;
+}
+
+static void decide_status(cl_claim *c)
+{
+    int64_t conf = cl_claim_confirmed(c);
+    c->status = conf == 0 ? CL_ST_REJECTED : conf == c->declared ? CL_ST_CONFIRMED : CL_ST_PARTIAL;
+}
+
+static void confirm_from_books(const cl_batch *b, cl_claim *c)
+{
+    const cl_sub *s = &b->subs[c->sub];
+    int64_t o = owed(&b->accounts[c->account], c->category);
+    if (o == 0) {
+        c->status = CL_ST_REJECTED;
+        cl_codes_add(&c->codes, CL_C_NOTHING_OWED);
+        return;
+    }
+    int64_t p = s->principal < o ? s->principal : o;
+    if (s->principal > o)
+        cl_codes_add(&c->codes, CL_C_EXCEEDS_BOOK);
+    int64_t in = 0, ot = 0;
+    if (p > 0 && s->interest > 0) {
+        if (b->cfg.interest_allowed & (1u << c->category))
+            in = s->interest;
+        else
+            cl_codes_add(&c->codes, CL_C_INTEREST_DISALLOWED);
+    }
+    if (p > 0 && s->other > 0) {
+        if (b->cfg.other_allowed & (1u << c->category))
+            ot = s->other;
+        else
+            cl_codes_add(&c->codes, CL_C_OTHER_DISALLOWED);
+    }
+    set_confirmed(c, p, in, ot);
+    decide_status(c);
+}
+
+static bool books_candidate(const cl_claim *c)
+{
+    return c->status == CL_ST_NONE && matched_category(c->category);
+}
+
+static bool conflict_candidate(const cl_claim *c)
+{
+    return books_candidate(c) && c->account != CL_NONE &&
+           !cl_codes_has(&c->codes, CL_C_ID_MISMATCH);
+}
+
+/* Marks claims whose (account, category) is claimed by two or more
+ * identities (ID_MISMATCH claims excluded). */
+static cl_err find_conflicts(cl_batch *b, uint8_t *conflict)
+{
+    cl_strmap *groups = cl_strmap_create(b->nsubs / 2 + 16);
+    uint32_t *group = malloc((b->nsubs + 1) * sizeof *group);
+    uint32_t *first_id = malloc((b->nsubs + 1) * sizeof *first_id);
+    uint8_t *multi = calloc(b->nsubs + 1, 1);
+    char (*keys)[5] = malloc((b->nsubs + 1) * sizeof *keys);
+    cl_err err = CL_OK;
+    if (!groups || !group || !first_id || !multi || !keys) {
+        err = CL_ERR_NOMEM;
+        goto done;
+    }
+    uint32_t ngroups = 0;
+    for (size_t i = 0; i < b->nsubs; i++) {
+        const cl_claim *c = &b->claims[i];
+        if (!conflict_candidate(c))
+            continue;
+        memcpy(keys[i], &c->account, 4);
+        keys[i][4] = (char)c->category;
+        uint32_t g;
+        int put = cl_strmap_put(groups, keys[i], 5, ngroups, &g);
+        if (put < 0) {
+            err = CL_ERR_NOMEM;
+            goto done;
+        }
+        if (put == 1) {
+            g = ngroups++;
+            first_id[g] = c->identity;
+        } else if (first_id[g] != c->identity) {
+            multi[g] = 1;
+        }
+        group[i] = g;
+    }
+    for (size_t i = 0; i < b->nsubs; i++)
+        if (conflict_candidate(&b->claims[i]))
+            conflict[i] = multi[group[i]];
+done:
+    cl_strmap_free(groups);
+    free(group);
+    free(first_id);
+    free(multi);
+    free(keys);
+    return err;
+}
+
+cl_err cl_step6_books(cl_batch *b, cl_diag *d)
+{
+    /* no match; ID mismatch */
+    for (size_t i = 0; i < b->nsubs; i++) {
+        cl_claim *c = &b->claims[i];
+        if (!books_candidate(c))
+            continue;
+        if (c->account == CL_NONE) {
+            c->status = b->subs[i].evidence_count > 0 ? CL_ST_PENDING_REVIEW : CL_ST_REJECTED;
+            cl_codes_add(&c->codes, CL_C_NO_BOOK_RECORD);
+            continue;
+        }
+        uint32_t holder = b->accounts[c->account].identity;
+        if (holder != CL_NONE && holder != c->identity)
+            cl_codes_add(&c->codes, CL_C_ID_MISMATCH);
+    }
+    uint8_t *conflict = calloc(b->nsubs + 1, 1);
+    if (!conflict || find_conflicts(b, conflict)) {
+        free(conflict);
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < b->nsubs; i++) {
+        cl_claim *c = &b->claims[i];
+        if (!books_candidate(c) || c->account == CL_NONE)
+            continue;
+        if (cl_codes_has(&c->codes, CL_C_ID_MISMATCH)) {
+            c->status = CL_ST_PENDING_REVIEW;
+        } else if (conflict[i]) {
+            c->status = CL_ST_PENDING_REVIEW;
+            cl_codes_add(&c->codes, CL_C_ACCOUNT_CONFLICT);
+        } else {
+            confirm_from_books(b, c);
+        }
+    }
+    free(conflict);
+    return CL_OK;
+}
+
+/* --------------------------------------------- §4 step 7: manual review */
+
+cl_err cl_step7_manual_review(cl_batch *b, cl_diag *d)
+{
+    (void)d;
+    for (size_t i = 0; i < b->nsubs; i++) {
+        cl_claim *c = &b->claims[i];
+        if (!cl_claim_operative(c))
+            continue;
+        if (c->category == CL_CAT_TAX || c->category == CL_CAT_OTHER) {
+            c->status = CL_ST_PENDING_REVIEW;
+            cl_codes_add(&c->codes, CL_C_MANUAL_CATEGORY);
+            set_confirmed(c, 0, 0, 0);
+        }
+        if (b->subs[i].secured == CL_YN_YES) {
+            c->status = CL_ST_PENDING_REVIEW;
+            cl_codes_add(&c->codes, CL_C_SECURED_REVIEW);
+            set_confirmed(c, 0, 0, 0);
+        }
+    }
+    return CL_OK;
+}
+
+/* Case rules: outcomes other than NEEDS_CORRECTION (pass fields), then the
+ * "matched" pass; applied to operative submission claims only. A rule's
+ * PENDING_REVIEW or REJECTED holds the claim with nothing confirmed (like
+ * SECURED_REVIEW); NEEDS_CORRECTION after matching counts as PENDING_REVIEW;
+ * FLAG only adds its code. */
+static void apply_rule_outcome(cl_batch *b, cl_claim *c, int r)
+{
+    const cl_rule_info *ri = cl_ruleset_rule(b->rules, r);
+    cl_codes_add(&c->codes, (unsigned)b->rule_code[r]);
+    if (ri->status == CL_RULE_FLAG)
+        return;
+    if (ri->status == CL_RULE_REJECTED && c->status != CL_ST_PENDING_REVIEW)
+        c->status = CL_ST_REJECTED;
+    else
+        c->status = CL_ST_PENDING_REVIEW;
+    set_confirmed(c, 0, 0, 0);
+}
+
+static bool operative_sub(const cl_claim *c)
+{
+    return cl_claim_operative(c);
+}
+
+cl_err cl_step7b_case_rules(cl_batch *b, cl_diag *d)
+{
+    if (!b->rules)
+        return CL_OK;
+    cl_err err = run_pass(b, CL_PASS_MATCHED, operative_sub, d);
+    if (err)
+        return err;
+    int nrules = cl_ruleset_count(b->rules);
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+    for (size_t i = 0; i < b->nsubs; i++) {
+        cl_claim *c = &b->claims[i];
+        if (!cl_claim_operative(c))
+            continue;
+        for (int r = 0; r < nrules; r++) {
+            const cl_rule_info *ri = cl_ruleset_rule(b->rules, r);
+            if (ri->pass == CL_PASS_FIELDS && ri->status == CL_RULE_NEEDS_CORRECTION)
+                continue;
+            if (rule_fired(b, i, r))
+                apply_rule_outcome(b, c, r);
+        }
+    }
+    return CL_OK;
+}
+
+/* ------------------------------- §4 step 8: employees listed from books */
+
+cl_err cl_step8_books_employees(cl_batch *b, cl_diag *d)
+{
+    uint8_t *claimed = calloc(b->naccounts + 1, 1);
+    if (!claimed)
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < b->nsubs; i++) {
+        const cl_claim *c = &b->claims[i];
+        if (cl_claim_operative(c) && c->category == CL_CAT_EMPLOYEE && c->account != CL_NONE &&
+            !cl_codes_has(&c->codes, CL_C_ID_MISMATCH))
+            claimed[c->account] = 1;
+    }
+    for (size_t a = 0; a < b->naccounts; a++) {
+        const cl_account *acct = &b->accounts[a];
+        int64_t o = owed(acct, CL_CAT_EMPLOYEE);
+        if (!(acct->has_cat & (1u << CL_CAT_EMPLOYEE)) || o == 0 || claimed[a])
+            continue;
+        cl_claim *c = &b->claims[b->nclaims++];
+        memset(c, 0, sizeof *c);
+        c->sub = CL_NONE;
+        c->account = (uint32_t)a;
+        c->superseded_by = CL_NONE;
+        c->identity = acct->identity;
+        c->category = CL_CAT_EMPLOYEE;
+        c->status = CL_ST_CONFIRMED;
+        c->declared = o;
+        c->conf_p = o;
+        cl_codes_add(&c->codes, CL_C_LISTED_FROM_BOOKS);
+    }
+    free(claimed);
+    return CL_OK;
+}
+
+/* ------------------------------------------------------ §4 step 9: flags */
+
+/* LATE here; PHONE_INVALID is a rule of rules/default.rules (pass matched),
+ * applied by cl_step7b_case_rules to the same operative claims. */
+cl_err cl_step9_flags(cl_batch *b, cl_diag *d)
+{
+    (void)d;
+    for (size_t i = 0; i < b->nsubs; i++) {
+        cl_claim *c = &b->claims[i];
+        if (cl_claim_operative(c) && b->subs[i].submitted_at > b->cfg.deadline_end) {
+            c->late = 1;
+            cl_codes_add(&c->codes, CL_C_LATE);
+        }
+    }
+    return CL_OK;
+}
+
+/* -------------------------------------------------- §4 step 10: overrides */
+
+static const char *check_override(const cl_batch *b, const cl_override *o, const cl_claim *c)
+{
+    if (o->decision == CL_DEC_INVALID)
+        return "UNKNOWN_DECISION";
+    if (!cl_claim_operative(c) || c->sub == CL_NONE)
+        return "NOT_OPERATIVE";
+    if (o->decision == CL_DEC_REJECT)
+        return NULL;
+    if (o->decision == CL_DEC_TEMPORARY && c->status != CL_ST_PENDING_REVIEW)
+        return "NOT_PENDING";
+    if (!o->amount_ok || o->amount <= 0 || o->amount > c->declared)
+        return "AMOUNT_OUT_OF_RANGE";
+    (void)b;
+    return NULL;
+}
+
+static void apply_override(const cl_batch *b, const cl_override *o, cl_claim *c)
+{
+    const cl_sub *s = &b->subs[c->sub];
+    if (o->decision == CL_DEC_TEMPORARY) {
+        c->temporary = 1;
+        c->voting = o->amount;
+        cl_codes_add(&c->codes, CL_C_TEMPORARY_AMOUNT);
+        return;
+    }
+    c->temporary = 0;
+    c->voting = 0;
+    cl_codes_add(&c->codes, CL_C_OVERRIDE);
+    if (o->decision == CL_DEC_REJECT) {
+        set_confirmed(c, 0, 0, 0);
+        c->status = CL_ST_REJECTED;
+        return;
+    }
+    int64_t left = o->amount;
+    int64_t p = left < s->principal ? left : s->principal;
+    left -= p;
+    int64_t in = left < s->interest ? left : s->interest;
+    left -= in;
+    set_confirmed(c, p, in, left);
+    c->status = o->amount == c->declared ? CL_ST_CONFIRMED : CL_ST_PARTIAL;
+}
+
+cl_err cl_step10_overrides(cl_batch *b, cl_diag *d)
+{
+    uint32_t *chosen = malloc((b->nsubs + 1) * sizeof *chosen);
+    if (!chosen)
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < b->nsubs; i++)
+        chosen[i] = CL_NONE;
+    for (size_t k = 0; k < b->noverrides; k++) {
+        cl_override *o = &b->overrides[k];
+        uint32_t row = cl_batch_find_sub(b, o->submission_id);
+        if (row == CL_NONE) {
+            o->refused = "UNKNOWN_SUBMISSION";
+            continue;
+        }
+        if (o->decided_at == CL_TIME_NONE) {
+            o->refused = "UNPARSEABLE_DECIDED_AT";
+            continue;
+        }
+        uint32_t prev = chosen[row];
+        if (prev == CL_NONE || o->decided_at >= b->overrides[prev].decided_at)
+            chosen[row] = (uint32_t)k;   /* tie: the later row */
+    }
+    for (size_t i = 0; i < b->nsubs; i++) {
+        if (chosen[i] == CL_NONE)
+            continue;
+        cl_override *o = &b->overrides[chosen[i]];
+        cl_claim *c = &b->claims[i];
+        o->refused = check_override(b, o, c);
+        if (!o->refused)
+            apply_override(b, o, c);
+    }
+    free(chosen);
+    return CL_OK;
+}

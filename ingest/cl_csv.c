@@ -1,0 +1,339 @@
+/* cl_csv.c - loading a CSV file: mmap (or read) the bytes, hash them
+ * (SHA-256 for the audit manifest), validate UTF-8 in the same pass, strip a
+ * BOM, and convert GB18030 to UTF-8 with iconv when the bytes are not UTF-8
+ * or the caller forces it. Header binding and parsing live in
+ * cl_csv_parse.c.
+ *
+ * Error positions: "path:LINE:COL:" where LINE is the 1-based physical line
+ * and COL the 1-based character (code point) position in that line for
+ * invalid UTF-8, and the 1-based byte position for bad GB18030 bytes. */
+#include "ingest/cl_csv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <iconv.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HASH_BLOCK ((size_t)1 << 20)   /* hash + validate 1 MiB at a time */
+
+typedef struct csv_priv {
+    void *map;          /* mmap of the file, or NULL */
+    size_t map_len;
+    char *raw_heap;     /* the file read into memory when mmap was impossible */
+    char *utf8_heap;    /* converted text (GB18030 input) */
+} csv_priv;
+
+int cl_encoding_parse(const char *s)
+{
+    if (!s) return -1;
+    if (strcasecmp(s, "auto") == 0) return CL_ENC_AUTO;
+    if (strcasecmp(s, "utf-8") == 0 || strcasecmp(s, "utf8") == 0) return CL_ENC_UTF8;
+    if (strcasecmp(s, "gb18030") == 0 || strcasecmp(s, "gbk") == 0) return CL_ENC_GB18030;
+    return -1;
+}
+
+const char *cl_encoding_name(cl_encoding e)
+{
+    switch (e) {
+    case CL_ENC_AUTO: return "auto";
+    case CL_ENC_UTF8: return "utf-8";
+    case CL_ENC_GB18030: return "gb18030";
+    }
+    return "unknown";
+}
+
+/* ---- UTF-8 validation -------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (n bytes available): 1..4, 0 if
+ * invalid, -1 if it is a valid prefix cut off by the end of the buffer. */
+static int utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    int len;
+    unsigned lo = 0x80, hi = 0xBF;   /* allowed range of the second byte */
+    if (c < 0x80) return 1;
+    if (c < 0xC2) return 0;
+    if (c < 0xE0) len = 2;
+    else if (c < 0xF0) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;          /* overlong */
+        else if (c == 0xED) hi = 0x9F;     /* surrogates */
+    } else if (c < 0xF5) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;          /* overlong */
+        else if (c == 0xF4) hi = 0x8F;     /* > U+10FFFF */
+    } else return 0;
+    for (int i = 1; i < len; i++) {
+        if ((size_t)i >= n) return -1;
+        unsigned b = s[i];
+        if (i == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return 0;
+    }
+    return len;
+}
+
+/* Validates s[0..n). Returns how many bytes form complete valid sequences;
+ * *bad is set when an invalid sequence starts there (else the rest is a
+ * valid prefix cut off at n, to be continued with more bytes). */
+static size_t utf8_validate(const unsigned char *s, size_t n, int *bad)
+{
+    size_t i = 0;
+    *bad = 0;
+    while (i < n) {
+        /* ASCII fast path, 8 bytes at a time */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & UINT64_C(0x8080808080808080)) break;
+            i += 8;
+        }
+        if (i >= n) break;
+        if (s[i] < 0x80) { i++; continue; }
+        int k = utf8_seq(s + i, n - i);
+        if (k == 0) { *bad = 1; return i; }
+        if (k < 0) return i;
+        i += (size_t)k;
+    }
+    return i;
+}
+
+/* ---- positions for messages --------------------------------------------- */
+
+static uint64_t line_of(const char *s, size_t off)
+{
+    uint64_t line = 1;
+    const char *p = s, *e = s + off;
+    while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) { line++; p++; }
+    return line;
+}
+
+static size_t line_start(const char *s, size_t off)
+{
+    while (off > 0 && s[off - 1] != '\n') off--;
+    return off;
+}
+
+/* 1-based code point position of byte off in its line. */
+static size_t char_col(const char *s, size_t off, size_t bom)
+{
+    size_t ls = line_start(s, off), col = 1;
+    if (ls == 0) ls = bom;
+    for (size_t i = ls; i < off; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80) col++;
+    return col;
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+static cl_err read_fd(int fd, const char *path, char **out, size_t *len, cl_diag *d)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    if (!b) return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
+    for (;;) {
+        if (n == cap) {
+            char *nb = realloc(b, cap * 2);
+            if (!nb) { free(b); return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path); }
+            b = nb;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, b + n, cap - n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            int e = errno;
+            free(b);
+            return cl_diag_set(d, CL_ERR_IO, "%s: read failed: %s", path, strerror(e));
+        }
+        if (r == 0) break;
+        n += (size_t)r;
+    }
+    *out = b;
+    *len = n;
+    return CL_OK;
+}
+
+/* Maps the file (or reads it when it cannot be mapped) into f->priv_. */
+static cl_err map_file(cl_csv_file *f, const char **raw, size_t *len, cl_diag *d)
+{
+    csv_priv *pv = f->priv_;
+    struct stat st;
+    cl_err err = CL_OK;
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return cl_diag_set(d, CL_ERR_IO, "%s: %s", f->path, strerror(errno));
+    if (fstat(fd, &st) != 0) {
+        err = cl_diag_set(d, CL_ERR_IO, "%s: %s", f->path, strerror(errno));
+        goto done;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        err = cl_diag_set(d, CL_ERR_IO, "%s: %s", f->path, strerror(EISDIR));
+        goto done;
+    }
+    if (S_ISREG(st.st_mode) && st.st_size > 0) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED) {
+            (void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+            pv->map = m;
+            pv->map_len = (size_t)st.st_size;
+            *raw = m;
+            *len = (size_t)st.st_size;
+            goto done;
+        }
+    }
+    err = read_fd(fd, f->path, &pv->raw_heap, len, d);
+    *raw = pv->raw_heap;
+done:
+    close(fd);
+    return err;
+}
+
+/* ---- hashing + validation in one pass ------------------------------------ */
+
+/* Hashes raw into f->sha256 and, when check_utf8, validates it as UTF-8.
+ * *bad_off is the offset of the first invalid sequence, or SIZE_MAX. */
+static cl_err hash_and_validate(cl_csv_file *f, const char *raw, size_t len, int check_utf8,
+                                size_t *bad_off, cl_diag *d)
+{
+    const unsigned char *s = (const unsigned char *)raw;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int mdlen = 0;
+    size_t vpos = 0;   /* bytes validated so far */
+    *bad_off = SIZE_MAX;
+    if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(md);
+        return cl_diag_set(d, CL_ERR_INTERNAL, "%s: SHA-256 unavailable", f->path);
+    }
+    for (size_t off = 0; off < len; off += HASH_BLOCK) {
+        size_t n = len - off < HASH_BLOCK ? len - off : HASH_BLOCK;
+        if (EVP_DigestUpdate(md, s + off, n) != 1) break;
+        if (check_utf8 && *bad_off == SIZE_MAX) {
+            int bad;
+            vpos += utf8_validate(s + vpos, off + n - vpos, &bad);
+            if (bad || (off + n == len && vpos < len)) *bad_off = vpos;
+        }
+    }
+    if (len == 0) (void)EVP_DigestUpdate(md, "", 0);
+    if (EVP_DigestFinal_ex(md, f->sha256, &mdlen) != 1 || mdlen != 32) {
+        EVP_MD_CTX_free(md);
+        return cl_diag_set(d, CL_ERR_INTERNAL, "%s: SHA-256 failed", f->path);
+    }
+    EVP_MD_CTX_free(md);
+    return CL_OK;
+}
+
+/* ---- GB18030 ------------------------------------------------------------- */
+
+static cl_err gb18030_to_utf8(cl_csv_file *f, const char *raw, size_t len, int auto_detected,
+                              cl_diag *d)
+{
+    csv_priv *pv = f->priv_;
+    /* 2-byte GB -> at most 3 UTF-8 bytes, 4-byte GB -> 4: 1.5x bounds it */
+    size_t cap = len + len / 2 + 16, used = 0;
+    char *out = malloc(cap);
+    char *in = (char *)raw;
+    size_t inleft = len;
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (!out || cd == (iconv_t)-1) {
+        free(out);
+        if (cd != (iconv_t)-1) iconv_close(cd);
+        return cl_diag_set(d, out ? CL_ERR_INTERNAL : CL_ERR_NOMEM,
+                           "%s: cannot convert from GB18030", f->path);
+    }
+    while (inleft > 0) {
+        char *o = out + used;
+        size_t oleft = cap - used;
+        size_t r = iconv(cd, &in, &inleft, &o, &oleft);
+        used = (size_t)(o - out);
+        if (r != (size_t)-1) break;
+        if (errno == E2BIG) {
+            char *nb = realloc(out, cap * 2);
+            if (!nb) { free(out); iconv_close(cd); return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", f->path); }
+            out = nb;
+            cap *= 2;
+            continue;
+        }
+        size_t off = (size_t)(in - raw);
+        free(out);
+        iconv_close(cd);
+        return cl_diag_set(d, CL_ERR_ENCODING,
+                           "%s:%llu:%zu: %s byte 0x%02X (column in bytes; %s)",
+                           f->path, (unsigned long long)line_of(raw, off),
+                           off - line_start(raw, off) + 1,
+                           errno == EINVAL ? "truncated GB18030 sequence at" : "invalid GB18030",
+                           (unsigned)(unsigned char)raw[off],
+                           auto_detected ? "the file is not valid UTF-8 either"
+                                         : "try --encoding utf-8");
+    }
+    iconv_close(cd);
+    pv->utf8_heap = out;
+    f->data = out;
+    f->len = used;
+    if (used >= 3 && memcmp(out, "\xEF\xBB\xBF", 3) == 0) { f->data += 3; f->len -= 3; }
+    return CL_OK;
+}
+
+/* ---- public --------------------------------------------------------------- */
+
+cl_err cl_csv_load(const char *path, cl_encoding enc, cl_csv_file **out, cl_diag *d)
+{
+    cl_csv_file *f = calloc(1, sizeof *f);
+    const char *raw = NULL;
+    size_t len = 0, bad = SIZE_MAX, bom = 0;
+    cl_err err;
+    *out = NULL;
+    if (!f || !(f->priv_ = calloc(1, sizeof(csv_priv))) || !(f->path = strdup(path))) {
+        cl_csv_file_free(f);
+        return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
+    }
+    if ((err = map_file(f, &raw, &len, d)) != CL_OK) goto fail;
+    f->raw_bytes = len;
+    if (len == 0) {
+        err = cl_diag_set(d, CL_ERR_CSV, "%s: empty file (no header row)", path);
+        goto fail;
+    }
+    err = hash_and_validate(f, raw, len, enc != CL_ENC_GB18030, &bad, d);
+    if (err != CL_OK) goto fail;
+    if (enc == CL_ENC_UTF8 && bad != SIZE_MAX) {
+        if (len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0) bom = 3;
+        err = cl_diag_set(d, CL_ERR_ENCODING, "%s:%llu:%zu: invalid UTF-8 (try --encoding gb18030)",
+                          path, (unsigned long long)line_of(raw, bad), char_col(raw, bad, bom));
+        goto fail;
+    }
+    if (enc == CL_ENC_GB18030 || bad != SIZE_MAX) {
+        f->encoding = CL_ENC_GB18030;
+        if ((err = gb18030_to_utf8(f, raw, len, enc == CL_ENC_AUTO, d)) != CL_OK) goto fail;
+    } else {
+        f->encoding = CL_ENC_UTF8;
+        f->data = raw;
+        f->len = len;
+        if (len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0) { f->data += 3; f->len -= 3; }
+    }
+    if (f->len == 0) {
+        err = cl_diag_set(d, CL_ERR_CSV, "%s: empty file (no header row)", path);
+        goto fail;
+    }
+    *out = f;
+    return CL_OK;
+fail:
+    cl_csv_file_free(f);
+    return err;
+}
+
+void cl_csv_file_free(cl_csv_file *f)
+{
+    if (!f) return;
+    csv_priv *pv = f->priv_;
+    if (pv) {
+        if (pv->map) munmap(pv->map, pv->map_len);
+        free(pv->raw_heap);
+        free(pv->utf8_heap);
+        free(pv);
+    }
+    free(f->path);
+    free(f);
+}

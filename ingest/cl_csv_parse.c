@@ -1,0 +1,583 @@
+/* cl_csv_parse.c - header binding, record parsing and chunking of a loaded
+ * CSV file (see cl_csv.h).
+ *
+ * A record starts at a '\n' where the number of '"' since the body start is
+ * even. A physical line without any '"' is a whole record and is split on ','
+ * in place (fields point into the file's bytes, no copy). A record holding
+ * quotes is delimited by quote parity and handed to libcsv (strict RFC 4180);
+ * its dequoted fields are copied into a reusable per-parser buffer. The same
+ * parity rule places the chunk boundaries, so a chunked parse yields exactly
+ * the records, in order and with the line numbers, of a single-chunk parse. */
+#include "ingest/cl_csv.h"
+
+#include <csv.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#define SPLIT_MIN_BODY ((size_t)4 << 20)   /* smaller bodies: one chunk */
+#define CHUNK_MIN_BYTES ((size_t)1 << 20)
+#define CHUNKS_PER_THREAD 3
+#define MAX_CHUNKS 1024
+
+/* ---- byte counting ---------------------------------------------------------- */
+
+/* Counts '"' and '\n' in s[0..n). */
+static void count_qn(const char *s, size_t n, uint64_t *q, uint64_t *nl)
+{
+    uint64_t cq = 0, cn = 0;
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i vq = _mm_set1_epi8('"'), vn = _mm_set1_epi8('\n'), z = _mm_setzero_si128();
+    while (i + 16 <= n) {
+        __m128i aq = z, an = z;
+        size_t lim = n - i > 16 * 255 ? i + 16 * 255 : n;
+        for (; i + 16 <= lim; i += 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            aq = _mm_sub_epi8(aq, _mm_cmpeq_epi8(x, vq));
+            an = _mm_sub_epi8(an, _mm_cmpeq_epi8(x, vn));
+        }
+        __m128i sq = _mm_sad_epu8(aq, z), sn = _mm_sad_epu8(an, z);
+        cq += (uint64_t)_mm_cvtsi128_si64(sq) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sq, sq));
+        cn += (uint64_t)_mm_cvtsi128_si64(sn) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sn, sn));
+    }
+#endif
+    for (; i < n; i++) {
+        cq += s[i] == '"';
+        cn += s[i] == '\n';
+    }
+    *q = cq;
+    *nl = cn;
+}
+
+static uint64_t count_nl(const char *s, size_t n)
+{
+    uint64_t q, nl;
+    count_qn(s, n, &q, &nl);
+    return nl;
+}
+
+/* ---- the record parser ------------------------------------------------------ */
+
+typedef struct rec_parser {
+    const cl_csv_file *f;
+    const char *data;
+    size_t pos, end;
+    uint64_t line;          /* physical line at pos */
+    size_t qnext;           /* offset of the next '"' at or after pos, or end */
+    int qvalid;             /* qnext has been computed */
+    int expect;             /* expected field count, -1: do not check */
+    int is_body;            /* errors may name header columns */
+    struct csv_parser lp;
+    cl_field *fields;
+    int nfields, fcap;
+    char *buf;              /* dequoted field bytes of a quoted record */
+    size_t blen, bcap;
+    int oom;
+    char errbuf[64];
+} rec_parser;
+
+static int no_space(unsigned char c) { (void)c; return 0; }
+static int no_term(unsigned char c) { (void)c; return 0; }
+
+static int rp_init(rec_parser *rp, const cl_csv_file *f, int expect, int is_body,
+                   size_t begin, size_t end, uint64_t line)
+{
+    memset(rp, 0, sizeof *rp);
+    rp->f = f;
+    rp->data = f->data;
+    rp->pos = begin;
+    rp->end = end;
+    rp->line = line;
+    rp->expect = expect;
+    rp->is_body = is_body;
+    rp->fcap = 32;
+    rp->bcap = 256;
+    rp->fields = malloc((size_t)rp->fcap * sizeof *rp->fields);
+    rp->buf = malloc(rp->bcap);
+    if (csv_init(&rp->lp, CSV_STRICT | CSV_STRICT_FINI) != 0 || !rp->fields || !rp->buf)
+        return -1;
+    csv_set_space_func(&rp->lp, no_space);   /* spaces are data (RFC 4180) */
+    csv_set_term_func(&rp->lp, no_term);     /* we hand libcsv one record at a time */
+    csv_set_blk_size(&rp->lp, 4096);
+    return 0;
+}
+
+static void rp_free(rec_parser *rp)
+{
+    csv_free(&rp->lp);
+    free(rp->fields);
+    free(rp->buf);
+}
+
+static int grow_fields(rec_parser *rp)
+{
+    if (rp->fcap > (1 << 24)) return -1;
+    cl_field *nf = realloc(rp->fields, (size_t)rp->fcap * 2 * sizeof *nf);
+    if (!nf) return -1;
+    rp->fields = nf;
+    rp->fcap *= 2;
+    return 0;
+}
+
+/* libcsv field callback: append the dequoted bytes; pointers are fixed up
+ * once the record is complete (the buffer may move while it grows). */
+static void on_field(void *s, size_t len, void *data)
+{
+    rec_parser *rp = data;
+    if (rp->oom) return;
+    if (rp->nfields == rp->fcap && grow_fields(rp) != 0) { rp->oom = 1; return; }
+    if (rp->blen + len > rp->bcap) {
+        size_t cap = rp->bcap;
+        while (cap < rp->blen + len) cap *= 2;
+        char *nb = realloc(rp->buf, cap);
+        if (!nb) { rp->oom = 1; return; }
+        rp->buf = nb;
+        rp->bcap = cap;
+    }
+    if (len) memcpy(rp->buf + rp->blen, s, len);
+    rp->blen += len;
+    rp->fields[rp->nfields].p = NULL;
+    rp->fields[rp->nfields].len = len;
+    rp->nfields++;
+}
+
+static void on_row(int c, void *data) { (void)c; (void)data; }
+
+/* Copies header field `idx` (trimmed) of f into out, "" if unavailable. */
+static void header_name(const cl_csv_file *f, int idx, char *out, size_t cap);
+
+static void trim_name(const char **pp, size_t *plen);
+
+static void set_row(rec_parser *rp, cl_csv_row *row, uint64_t line, size_t s, size_t e)
+{
+    row->line = line;
+    row->fields = rp->fields;
+    row->nfields = rp->nfields;
+    row->raw = rp->data + s;
+    row->raw_len = e - s;
+    row->error = NULL;
+    if (rp->expect >= 0 && rp->nfields != rp->expect) {
+        snprintf(rp->errbuf, sizeof rp->errbuf, "expected %d fields, found %d", rp->expect,
+                 rp->nfields);
+        row->error = rp->errbuf;
+    }
+}
+
+/* Splits the quote-free line data[s..e) on ','. */
+static int split_plain(rec_parser *rp, size_t s, size_t e)
+{
+    const char *p = rp->data + s, *end = rp->data + e;
+    int n = 0;
+    for (;;) {
+        if (n == rp->fcap && grow_fields(rp) != 0) return -1;
+        const char *c = memchr(p, ',', (size_t)(end - p));
+        if (!c) {
+            rp->fields[n].p = p;
+            rp->fields[n++].len = (size_t)(end - p);
+            break;
+        }
+        rp->fields[n].p = p;
+        rp->fields[n++].len = (size_t)(c - p);
+        p = c + 1;
+    }
+    rp->nfields = n;
+    return 0;
+}
+
+static cl_err stray_quote(rec_parser *rp, size_t s, size_t off, cl_diag *d)
+{
+    char name[128] = "";
+    uint64_t line = rp->line + count_nl(rp->data + s, off - s);
+    int field = rp->nfields + 1;
+    if (rp->is_body) header_name(rp->f, field - 1, name, sizeof name);
+    return cl_diag_set(d, CL_ERR_CSV, "%s:%llu:%d: field %d%s%s%s: %s", rp->f->path,
+                       (unsigned long long)line, field, field, name[0] ? " (" : "", name,
+                       name[0] ? ")" : "",
+                       rp->lp.quoted ? "text after the closing quote of a quoted field"
+                                     : "quote inside an unquoted field (quote the whole "
+                                       "field and double the quotes inside it)");
+}
+
+/* The record at s runs to the end of the input inside quotes: find the line
+ * where the unterminated quoted field opened. */
+static cl_err unterminated(rec_parser *rp, size_t s, cl_diag *d)
+{
+    const char *p = rp->data;
+    size_t open = s;
+    int inq = 0;
+    for (size_t i = s; i < rp->end; i++) {
+        if (p[i] != '"') continue;
+        if (!inq) { inq = 1; open = i; }
+        else if (i + 1 < rp->end && p[i + 1] == '"') i++;
+        else inq = 0;
+    }
+    return cl_diag_set(d, CL_ERR_CSV, "%s:%llu: unterminated quoted field (opened on this line)",
+                       rp->f->path, (unsigned long long)(rp->line + count_nl(p + s, open - s)));
+}
+
+/* A record holding quotes: delimit it by quote parity, parse it with libcsv. */
+static cl_err quoted_record(rec_parser *rp, size_t s, cl_csv_row *row, cl_diag *d)
+{
+    const char *data = rp->data;
+    size_t p = s, rend, next;
+    unsigned par = 0;
+    uint64_t nls = 0, q, nl;
+    int open_at_eof = 0;
+    for (;;) {
+        const char *lf = memchr(data + p, '\n', rp->end - p);
+        size_t lend = lf ? (size_t)(lf - data) : rp->end;
+        count_qn(data + p, lend - p, &q, &nl);
+        par ^= (unsigned)(q & 1);
+        if (!par || !lf) {
+            rend = lend;
+            next = lf ? lend + 1 : rp->end;
+            open_at_eof = par != 0;
+            break;
+        }
+        nls++;
+        p = lend + 1;
+    }
+    size_t e = rend;
+    if (!open_at_eof && e > s && data[e - 1] == '\r') e--;
+    rp->nfields = 0;
+    rp->blen = 0;
+    size_t k = csv_parse(&rp->lp, data + s, e - s, on_field, on_row, rp);
+    if (rp->oom || (k < e - s && csv_error(&rp->lp) != CSV_EPARSE))
+        return cl_diag_set(d, CL_ERR_NOMEM, "%s:%llu: out of memory", rp->f->path,
+                           (unsigned long long)rp->line);
+    if (k < e - s) return stray_quote(rp, s, s + k, d);
+    if (open_at_eof || csv_fini(&rp->lp, on_field, on_row, rp) != 0) return unterminated(rp, s, d);
+    if (rp->oom)
+        return cl_diag_set(d, CL_ERR_NOMEM, "%s:%llu: out of memory", rp->f->path,
+                           (unsigned long long)rp->line);
+    size_t off = 0;
+    for (int i = 0; i < rp->nfields; i++) {
+        rp->fields[i].p = rp->buf + off;
+        off += rp->fields[i].len;
+    }
+    set_row(rp, row, rp->line, s, e);
+    rp->line += nls + 1;
+    rp->pos = next;
+    rp->qvalid = 0;
+    return CL_OK;
+}
+
+/* Next record into row (*got = 1), or *got = 0 at the end of the range. */
+static cl_err rp_next(rec_parser *rp, cl_csv_row *row, int *got, cl_diag *d)
+{
+    const char *data = rp->data;
+    *got = 0;
+    while (rp->pos < rp->end) {
+        size_t s = rp->pos;
+        const char *lf = memchr(data + s, '\n', rp->end - s);
+        size_t lend = lf ? (size_t)(lf - data) : rp->end;
+        if (!rp->qvalid || rp->qnext < s) {
+            const char *qp = memchr(data + s, '"', rp->end - s);
+            rp->qnext = qp ? (size_t)(qp - data) : rp->end;
+            rp->qvalid = 1;
+        }
+        if (rp->qnext < lend) {
+            cl_err err = quoted_record(rp, s, row, d);
+            if (err == CL_OK) *got = 1;
+            return err;
+        }
+        size_t e = lend;
+        if (e > s && data[e - 1] == '\r') e--;
+        rp->pos = lf ? lend + 1 : rp->end;
+        if (e == s) { rp->line++; continue; }   /* blank line */
+        if (split_plain(rp, s, e) != 0)
+            return cl_diag_set(d, CL_ERR_NOMEM, "%s:%llu: out of memory", rp->f->path,
+                               (unsigned long long)rp->line);
+        set_row(rp, row, rp->line++, s, e);
+        *got = 1;
+        return CL_OK;
+    }
+    return CL_OK;
+}
+
+/* ---- header ------------------------------------------------------------------- */
+
+/* Strips ASCII spaces/tabs, U+3000 (ideographic space) and U+FEFF (BOM). */
+static void trim_name(const char **pp, size_t *plen)
+{
+    const char *p = *pp;
+    size_t n = *plen;
+    for (;;) {
+        if (n >= 1 && (p[0] == ' ' || p[0] == '\t')) { p++; n--; }
+        else if (n >= 3 && (memcmp(p, "\xE3\x80\x80", 3) == 0 || memcmp(p, "\xEF\xBB\xBF", 3) == 0)) { p += 3; n -= 3; }
+        else break;
+    }
+    for (;;) {
+        if (n >= 1 && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+        else if (n >= 3 && (memcmp(p + n - 3, "\xE3\x80\x80", 3) == 0 || memcmp(p + n - 3, "\xEF\xBB\xBF", 3) == 0)) n -= 3;
+        else break;
+    }
+    *pp = p;
+    *plen = n;
+}
+
+/* ASCII case-insensitive equality of p[0..n) and the C string s. */
+static int name_eq(const char *p, size_t n, const char *s)
+{
+    if (!s || strlen(s) != n) return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char a = (unsigned char)p[i], b = (unsigned char)s[i];
+        if (a >= 'A' && a <= 'Z') a = (unsigned char)(a + 32);
+        if (b >= 'A' && b <= 'Z') b = (unsigned char)(b + 32);
+        if (a != b) return 0;
+    }
+    return 1;
+}
+
+static void header_name(const cl_csv_file *f, int idx, char *out, size_t cap)
+{
+    rec_parser rp;
+    cl_csv_row row;
+    int got = 0;
+    out[0] = '\0';
+    if (rp_init(&rp, f, -1, 0, 0, f->len, 1) == 0 && rp_next(&rp, &row, &got, NULL) == CL_OK &&
+        got && idx >= 0 && idx < row.nfields) {
+        const char *p = row.fields[idx].p;
+        size_t n = row.fields[idx].len;
+        trim_name(&p, &n);
+        snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), p);
+    }
+    rp_free(&rp);
+}
+
+static cl_err report_missing(const cl_csv_file *f, const cl_csv_col *spec, int nspec,
+                             const int *index, cl_diag *d)
+{
+    char msg[900];
+    size_t len = 0;
+    int nmiss = 0;
+    for (int j = 0; j < nspec; j++) nmiss += spec[j].required && index[j] < 0;
+    if (nmiss == 0) return CL_OK;
+    for (int j = 0, k = 0; j < nspec && len < sizeof msg; j++) {
+        if (!spec[j].required || index[j] >= 0) continue;
+        int w = snprintf(msg + len, sizeof msg - len, "%s'%s'%s%s%s", k++ ? ", " : "", spec[j].name,
+                         spec[j].alias ? " (" : "", spec[j].alias ? spec[j].alias : "",
+                         spec[j].alias ? ")" : "");
+        if (w < 0) break;
+        len += (size_t)w;
+    }
+    return cl_diag_set(d, CL_ERR_COLUMN, "%s: missing required column%s %s", f->path,
+                       nmiss > 1 ? "s" : "", msg);
+}
+
+cl_err cl_csv_bind(const cl_csv_file *f, const cl_csv_col *spec, int nspec,
+                   cl_csv_header *h, cl_diag *d)
+{
+    rec_parser rp;
+    cl_csv_row row;
+    int got = 0;
+    cl_err err;
+    memset(h, 0, sizeof *h);
+    if (rp_init(&rp, f, -1, 0, 0, f->len, 1) != 0) {
+        err = cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", f->path);
+        goto done;
+    }
+    if ((err = rp_next(&rp, &row, &got, d)) != CL_OK) goto done;
+    if (!got) {
+        err = cl_diag_set(d, CL_ERR_CSV, "%s: empty file (no header row)", f->path);
+        goto done;
+    }
+    h->ncols = row.nfields;
+    h->index = malloc((size_t)(nspec > 0 ? nspec : 1) * sizeof *h->index);
+    if (!h->index) {
+        err = cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", f->path);
+        goto done;
+    }
+    for (int j = 0; j < nspec; j++) {
+        h->index[j] = -1;
+        for (int i = 0; i < row.nfields && h->index[j] < 0; i++) {
+            const char *p = row.fields[i].p;
+            size_t n = row.fields[i].len;
+            trim_name(&p, &n);
+            if (name_eq(p, n, spec[j].name) || name_eq(p, n, spec[j].alias)) h->index[j] = i;
+        }
+    }
+    if ((err = report_missing(f, spec, nspec, h->index, d)) != CL_OK) goto done;
+    h->body_offset = rp.pos;
+    h->body_line = rp.line;
+done:
+    rp_free(&rp);
+    if (err != CL_OK) cl_csv_header_free(h);
+    return err;
+}
+
+void cl_csv_header_free(cl_csv_header *h)
+{
+    if (!h) return;
+    free(h->index);
+    h->index = NULL;
+}
+
+/* ---- parsing a chunk ------------------------------------------------------------- */
+
+cl_err cl_csv_parse_chunk(const cl_csv_file *f, const cl_csv_header *h,
+                          const cl_csv_chunk *c, int chunk_index,
+                          cl_csv_row_fn fn, void *ctx, cl_diag *d)
+{
+    rec_parser rp;
+    cl_csv_row row;
+    int got = 0;
+    cl_err err = CL_OK;
+    cl_diag_clear(d);
+    if (c->begin > c->end || c->end > f->len)
+        return cl_diag_set(d, CL_ERR_INTERNAL, "%s: bad chunk [%zu, %zu)", f->path, c->begin, c->end);
+    if (rp_init(&rp, f, h->ncols, 1, c->begin, c->end, c->first_line) != 0) {
+        err = cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", f->path);
+        goto done;
+    }
+    while ((err = rp_next(&rp, &row, &got, d)) == CL_OK && got) {
+        int r = fn(ctx, chunk_index, &row);
+        if (r == 0) continue;
+        if (d && d->err != CL_OK) err = d->err;
+        else err = cl_diag_set(d, CL_ERR_INPUT, "%s:%llu: parsing stopped by the row handler (code %d)",
+                               f->path, (unsigned long long)row.line, r);
+        break;
+    }
+done:
+    rp_free(&rp);
+    return err;
+}
+
+/* ---- chunking ------------------------------------------------------------------------ */
+
+/* First '\n' in [from, to) with even quote parity given `par` at from; the
+ * chunk then starts after it. Returns 0 if there is none in the range. */
+static int find_boundary(const char *data, size_t from, size_t to, unsigned par, uint64_t line,
+                         size_t *start, uint64_t *first_line)
+{
+    size_t p = from;
+    uint64_t q, nl;
+    while (p < to) {
+        const char *lf = memchr(data + p, '\n', to - p);
+        size_t stop = lf ? (size_t)(lf - data) : to;
+        count_qn(data + p, stop - p, &q, &nl);
+        par ^= (unsigned)(q & 1);
+        if (!lf) return 0;
+        line++;
+        if (!par) {
+            *start = stop + 1;
+            *first_line = line;
+            return 1;
+        }
+        p = stop + 1;
+    }
+    return 0;
+}
+
+static int split_impl(const cl_csv_file *f, const cl_csv_header *h, int max_chunks,
+                      size_t min_body, int nthreads, cl_csv_chunk *out)
+{
+    size_t B = h->body_offset, E = f->len, len = E > B ? E - B : 0;
+    int n = max_chunks < 1 ? 1 : max_chunks > MAX_CHUNKS ? MAX_CHUNKS : max_chunks;
+    if (len == 0) return 0;
+    if ((size_t)n > len) n = (int)len;
+    if (n == 1 || len < min_body) {
+        out[0] = (cl_csv_chunk){B, E, h->body_line};
+        return 1;
+    }
+    size_t b[MAX_CHUNKS + 1], s[MAX_CHUNKS + 1];
+    uint64_t q[MAX_CHUNKS], nl[MAX_CHUNKS], line[MAX_CHUNKS + 1], fl[MAX_CHUNKS + 1];
+    unsigned par[MAX_CHUNKS];
+    int found[MAX_CHUNKS + 1];
+    for (int i = 0; i <= n; i++) b[i] = B + (size_t)((unsigned __int128)len * (unsigned)i / (unsigned)n);
+    int big = len > ((size_t)1 << 22);
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (big)
+    for (int i = 0; i < n; i++) count_qn(f->data + b[i], b[i + 1] - b[i], &q[i], &nl[i]);
+    par[0] = 0;
+    line[0] = h->body_line;
+    for (int i = 1; i < n; i++) {
+        par[i] = par[i - 1] ^ (unsigned)(q[i - 1] & 1);
+        line[i] = line[i - 1] + nl[i - 1];
+    }
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (big)
+    for (int i = 1; i < n; i++)
+        found[i] = find_boundary(f->data, b[i], b[i + 1], par[i], line[i], &s[i], &fl[i]);
+    s[0] = B;
+    fl[0] = h->body_line;
+    s[n] = E;
+    fl[n] = 0;
+    for (int i = n - 1; i >= 1; i--)
+        if (!found[i]) { s[i] = s[i + 1]; fl[i] = fl[i + 1]; }
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (s[i] < s[i + 1]) out[k++] = (cl_csv_chunk){s[i], s[i + 1], fl[i]};
+    return k;
+}
+
+int cl_csv_split_ex(const cl_csv_file *f, const cl_csv_header *h, int max_chunks,
+                    size_t min_body, cl_csv_chunk *out)
+{
+    return split_impl(f, h, max_chunks, min_body, omp_get_max_threads(), out);
+}
+
+int cl_csv_split(const cl_csv_file *f, const cl_csv_header *h, int max_chunks, cl_csv_chunk *out)
+{
+    return cl_csv_split_ex(f, h, max_chunks, SPLIT_MIN_BODY, out);
+}
+
+static int resolve_threads(int nthreads)
+{
+    return nthreads > 0 ? nthreads : omp_get_max_threads();
+}
+
+/* How many chunks to ask split_impl for. */
+static int max_chunks_for(const cl_csv_file *f, const cl_csv_header *h, int nthreads)
+{
+    size_t len = f->len > h->body_offset ? f->len - h->body_offset : 0;
+    if (nthreads <= 1 || len < SPLIT_MIN_BODY) return 1;
+    size_t m = (size_t)nthreads * CHUNKS_PER_THREAD;
+    if (m > len / CHUNK_MIN_BYTES) m = len / CHUNK_MIN_BYTES;
+    if (m > MAX_CHUNKS) m = MAX_CHUNKS;
+    return m < 1 ? 1 : (int)m;
+}
+
+int cl_csv_plan(const cl_csv_file *f, const cl_csv_header *h, int nthreads)
+{
+    cl_csv_chunk ch[MAX_CHUNKS];
+    int nt = resolve_threads(nthreads);
+    return split_impl(f, h, max_chunks_for(f, h, nt), SPLIT_MIN_BODY, nt, ch);
+}
+
+cl_err cl_csv_parse_all(const cl_csv_file *f, const cl_csv_header *h, int nthreads,
+                        cl_csv_row_fn fn, void *ctx, int *nchunks_out, cl_diag *d)
+{
+    int nt = resolve_threads(nthreads);
+    cl_csv_chunk *ch = malloc(MAX_CHUNKS * sizeof *ch);
+    cl_diag *dg = NULL;
+    cl_err *errs = NULL, err = CL_OK;
+    int n = 0;
+    if (nchunks_out) *nchunks_out = 0;
+    if (!ch) return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", f->path);
+    n = split_impl(f, h, max_chunks_for(f, h, nt), SPLIT_MIN_BODY, nt, ch);
+    if (n == 0) goto done;
+    dg = calloc((size_t)n, sizeof *dg);
+    errs = calloc((size_t)n, sizeof *errs);
+    if (!dg || !errs) {
+        err = cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", f->path);
+        goto done;
+    }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (n > 1)
+    for (int i = 0; i < n; i++) errs[i] = cl_csv_parse_chunk(f, h, &ch[i], i, fn, ctx, &dg[i]);
+    for (int i = 0; i < n; i++) {
+        if (errs[i] == CL_OK) continue;
+        err = errs[i];
+        if (d) *d = dg[i];
+        break;
+    }
+done:
+    if (nchunks_out) *nchunks_out = n;
+    free(ch);
+    free(dg);
+    free(errs);
+    return err;
+}

@@ -1,0 +1,580 @@
+/* test_csv.c - unit tests of ingest/cl_csv: encodings (UTF-8, BOM, GB18030
+ * detected and forced), line endings, RFC 4180 quoting, blank lines, header
+ * binding (aliases, case, extra and missing columns), row errors, fatal
+ * errors with their positions, chunked parsing equal to a single-chunk
+ * parse, and the SHA-256 of the raw bytes. Fixtures go to a mkdtemp dir. */
+#include <iconv.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ingest/cl_csv.h"
+#include "tests/cl_test.h"
+
+static char g_dir[] = "/tmp/cl_test_csv_XXXXXX";
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static const char *fixture(const char *name, const char *bytes, size_t len)
+{
+    static char path[8][512];
+    static int slot;
+    char *p = path[slot++ % 8];
+    snprintf(p, 512, "%s/%s", g_dir, name);
+    FILE *fp = fopen(p, "wb");
+    if (!fp) { perror(p); exit(2); }
+    if (len && fwrite(bytes, 1, len, fp) != len) { perror(p); exit(2); }
+    fclose(fp);
+    return p;
+}
+
+static const char *fixture_str(const char *name, const char *text)
+{
+    return fixture(name, text, strlen(text));
+}
+
+/* A growable text buffer. */
+typedef struct sbuf { char *p; size_t len, cap; } sbuf;
+
+static void sb_add(sbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1) cap *= 2;
+        b->p = realloc(b->p, cap);
+        if (!b->p) exit(2);
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_addf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_addf(sbuf *b, const char *fmt, ...)
+{
+    char tmp[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    sb_add(b, tmp, (size_t)n);
+}
+
+/* Rows rendered as "line|error|f1|f2|...\n" per chunk. */
+typedef struct collect {
+    sbuf chunk[1024];
+    int max_chunk;
+    int stop_at;   /* stop after this many rows (0: never) */
+    int seen;
+} collect;
+
+static int on_row(void *ctx, int chunk, const cl_csv_row *row)
+{
+    collect *c = ctx;
+    sbuf *b = &c->chunk[chunk];
+    if (chunk > c->max_chunk) c->max_chunk = chunk;
+    sb_addf(b, "%llu|%s", (unsigned long long)row->line, row->error ? row->error : "-");
+    for (int i = 0; i < row->nfields; i++) {
+        sb_add(b, "|", 1);
+        sb_add(b, row->fields[i].p, row->fields[i].len);
+    }
+    sb_add(b, "\n", 1);
+    c->seen++;
+    return c->stop_at && c->seen >= c->stop_at ? 7 : 0;
+}
+
+static collect *collect_new(void) { return calloc(1, sizeof(collect)); }
+
+static char *collect_join(collect *c)
+{
+    sbuf all = {0};
+    sb_add(&all, "", 0);
+    for (int i = 0; i <= c->max_chunk; i++)
+        if (c->chunk[i].p) sb_add(&all, c->chunk[i].p, c->chunk[i].len);
+    return all.p;
+}
+
+static void collect_free(collect *c)
+{
+    if (!c) return;
+    for (int i = 0; i < 1024; i++) free(c->chunk[i].p);
+    free(c);
+}
+
+/* Loads, binds and parses (all threads); returns the rows rendered. */
+static char *parse_text(const char *path, cl_encoding enc, const cl_csv_col *spec, int nspec,
+                        cl_csv_header *h, cl_err *err, cl_diag *d)
+{
+    cl_csv_file *f = NULL;
+    collect *c = collect_new();
+    char *out = NULL;
+    cl_csv_header hh;
+    if (!h) h = &hh;
+    memset(h, 0, sizeof *h);
+    *err = cl_csv_load(path, enc, &f, d);
+    if (*err == CL_OK) *err = cl_csv_bind(f, spec, nspec, h, d);
+    if (*err == CL_OK) *err = cl_csv_parse_all(f, h, 0, on_row, c, NULL, d);
+    if (*err == CL_OK) out = collect_join(c);
+    if (h == &hh) cl_csv_header_free(h);
+    collect_free(c);
+    cl_csv_file_free(f);
+    return out;
+}
+
+static const cl_csv_col abc[] = {{"a", NULL, 1}, {"b", NULL, 1}, {"c", NULL, 1}};
+
+/* ---- tests ------------------------------------------------------------------- */
+
+static void test_line_endings(void)
+{
+    cl_diag d;
+    cl_err err;
+    const char *lf = fixture_str("lf.csv", "a,b,c\n1,2,3\n4,,6\n");
+    char *s = parse_text(lf, CL_ENC_AUTO, abc, 3, NULL, &err, &d);
+    CHECK_EQ_INT(err, CL_OK);
+    CHECK_EQ_STR(s, "2|-|1|2|3\n3|-|4||6\n");
+    free(s);
+
+    const char *crlf = fixture_str("crlf.csv", "a,b,c\r\n1,2,3\r\n4,,6\r\n");
+    s = parse_text(crlf, CL_ENC_AUTO, abc, 3, NULL, &err, &d);
+    CHECK_EQ_INT(err, CL_OK);
+    CHECK_EQ_STR(s, "2|-|1|2|3\n3|-|4||6\n");
+    free(s);
+
+    const char *noeol = fixture_str("noeol.csv", "a,b,c\r\n1,2,3\r\n4,5,\"6\"");
+    s = parse_text(noeol, CL_ENC_AUTO, abc, 3, NULL, &err, &d);
+    CHECK_EQ_INT(err, CL_OK);
+    CHECK_EQ_STR(s, "2|-|1|2|3\n3|-|4|5|6\n");
+    free(s);
+
+    const char *noeol2 = fixture_str("noeol2.csv", "a,b,c\n1,2,3");
+    s = parse_text(noeol2, CL_ENC_AUTO, abc, 3, NULL, &err, &d);
+    CHECK_EQ_STR(s, "2|-|1|2|3\n");
+    free(s);
+
+    /* blank lines (empty or CR only) are skipped; line numbers keep counting */
+    const char *blank = fixture_str("blank.csv", "\na,b,c\n\n1,2,3\r\n\r\n \n4,5,6\n\n");
+    s = parse_text(blank, CL_ENC_AUTO, abc, 3, NULL, &err, &d);
+    CHECK_EQ_INT(err, CL_OK);
+    CHECK_EQ_STR(s, "4|-|1|2|3\n6|expected 3 fields, found 1| \n7|-|4|5|6\n");
+    free(s);
+}
+
+static void test_bom_and_raw(void)
+{
+    cl_diag d;
+    cl_csv_file *f = NULL;
+    cl_csv_header h;
+    const char *p = fixture_str("bom.csv", "\xEF\xBB\xBF" "a,b,c\r\n1,\"x\"\"y\",3\r\n");
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_OK);
+    if (!f) return;
+    CHECK_EQ_INT(f->encoding, CL_ENC_UTF8);
+    CHECK_EQ_INT(f->raw_bytes, 3 + 7 + 12);
+    CHECK(f->len == f->raw_bytes - 3 && f->data[0] == 'a');
+    CHECK_EQ_INT(cl_csv_bind(f, abc, 3, &h, &d), CL_OK);
+    CHECK_EQ_INT(h.index[0], 0);
+    CHECK_EQ_INT(h.body_line, 2);
+    CHECK_EQ_INT(h.body_offset, 7);
+    int n = cl_csv_plan(f, &h, 4);
+    CHECK_EQ_INT(n, 1);
+    cl_csv_chunk ch[4];
+    CHECK_EQ_INT(cl_csv_split(f, &h, 4, ch), 1);
+    CHECK(ch[0].begin == 7 && ch[0].end == f->len && ch[0].first_line == 2);
+    cl_csv_header_free(&h);
+    cl_csv_header_free(&h);   /* tolerant */
+    cl_csv_file_free(f);
+    cl_csv_file_free(NULL);
+}
+
+typedef struct raw_check { char raw[64]; uint64_t line; int rows; } raw_check;
+
+static int on_raw(void *ctx, int chunk, const cl_csv_row *row)
+{
+    raw_check *r = ctx;
+    if (r->rows++ == 1) {
+        snprintf(r->raw, sizeof r->raw, "%.*s", (int)row->raw_len, row->raw);
+        r->line = row->line;
+    }
+    return 0;
+}
+
+static void test_quoting(void)
+{
+    cl_diag d;
+    cl_err err;
+    const cl_csv_col spec[] = {{"id", NULL, 1}, {"note", NULL, 1}, {"amt", NULL, 1}};
+    const char *text = "id,note,amt\r\n"
+                       "1,\"x, y\",3\r\n"
+                       "2,\"say \"\"hi\"\"\",4\r\n"
+                       "3,\"multi\nline\r\nnote\",5\r\n"
+                       "4,z,\"\"\r\n"
+                       "\"5\",\" lead\",\"\"\"\"\n";
+    const char *p = fixture_str("quoted.csv", text);
+    char *s = parse_text(p, CL_ENC_AUTO, spec, 3, NULL, &err, &d);
+    CHECK_EQ_INT(err, CL_OK);
+    CHECK_EQ_STR(s, "2|-|1|x, y|3\n"
+                    "3|-|2|say \"hi\"|4\n"
+                    "4|-|3|multi\nline\r\nnote|5\n"
+                    "7|-|4|z|\n"
+                    "8|-|5| lead|\"\n");
+    free(s);
+
+    /* raw spans the record without its line end */
+    cl_csv_file *f = NULL;
+    cl_csv_header h;
+    raw_check rc = {{0}, 0, 0};
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_OK);
+    CHECK_EQ_INT(cl_csv_bind(f, spec, 3, &h, &d), CL_OK);
+    CHECK_EQ_INT(cl_csv_parse_all(f, &h, 1, on_raw, &rc, NULL, &d), CL_OK);
+    CHECK_EQ_STR(rc.raw, "2,\"say \"\"hi\"\"\",4");
+    CHECK_EQ_INT(rc.line, 3);
+    CHECK_EQ_INT(rc.rows, 5);
+    cl_csv_header_free(&h);
+    cl_csv_file_free(f);
+}
+
+static const cl_csv_col sub_spec[] = {
+    {"submission_id", "申报编号", 1}, {"name", "债权人名称", 1}, {"principal", "本金", 1},
+    {"phone", "手机号码", 1}, {"note", "备注", 0}, {"interest", "利息", 0},
+};
+
+static void test_header_binding(void)
+{
+    cl_diag d;
+    cl_csv_file *f = NULL;
+    cl_csv_header h;
+    /* Chinese aliases, upper-case English, U+3000 and spaces trimmed, quoted
+     * header, an unknown extra column, a duplicate (first wins) */
+    const char *p = fixture_str("alias.csv",
+                                "\"申报编号\",extra,NAME ,\xE3\x80\x80本金\xE3\x80\x80,Phone,手机号码,备注\n"
+                                "SB1,x,张三,299.00,138,139,n\n");
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_OK);
+    if (!f) return;
+    CHECK_EQ_INT(cl_csv_bind(f, sub_spec, 6, &h, &d), CL_OK);
+    CHECK_EQ_INT(h.ncols, 7);
+    CHECK_EQ_INT(h.index[0], 0);
+    CHECK_EQ_INT(h.index[1], 2);
+    CHECK_EQ_INT(h.index[2], 3);
+    CHECK_EQ_INT(h.index[3], 4);
+    CHECK_EQ_INT(h.index[4], 6);
+    CHECK_EQ_INT(h.index[5], -1);   /* optional, absent */
+    cl_csv_header_free(&h);
+    cl_csv_file_free(f);
+
+    /* one missing required column: exact message */
+    p = fixture_str("miss1.csv", "submission_id,name,phone\nSB1,x,1\n");
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_OK);
+    CHECK_EQ_INT(cl_csv_bind(f, sub_spec, 6, &h, &d), CL_ERR_COLUMN);
+    char want[600];
+    snprintf(want, sizeof want, "%s: missing required column 'principal' (本金)", p);
+    CHECK_EQ_STR(d.msg, want);
+    CHECK(h.index == NULL);
+    cl_csv_file_free(f);
+
+    /* several: all named in one message */
+    p = fixture_str("miss2.csv", "submission_id,name,note\nSB1,x,y\n");
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_OK);
+    CHECK_EQ_INT(cl_csv_bind(f, sub_spec, 6, &h, &d), CL_ERR_COLUMN);
+    snprintf(want, sizeof want, "%s: missing required columns 'principal' (本金), 'phone' (手机号码)", p);
+    CHECK_EQ_STR(d.msg, want);
+    cl_csv_file_free(f);
+}
+
+static void test_row_errors(void)
+{
+    cl_diag d;
+    cl_err err;
+    char want[600];
+    const char *p = fixture_str("count.csv", "a,b,c\n1,2,3\n4,5\n6,7,8,9\n");
+    char *s = parse_text(p, CL_ENC_AUTO, abc, 3, NULL, &err, &d);
+    CHECK_EQ_INT(err, CL_OK);
+    CHECK_EQ_STR(s, "2|-|1|2|3\n3|expected 3 fields, found 2|4|5\n"
+                    "4|expected 3 fields, found 4|6|7|8|9\n");
+    free(s);
+
+    p = fixture_str("unterm.csv", "a,b,c\n1,2,3\n4,\"ok\nstill\",6\n7,\"open\n8,9\n");
+    s = parse_text(p, CL_ENC_AUTO, abc, 3, NULL, &err, &d);
+    CHECK(s == NULL);
+    CHECK_EQ_INT(err, CL_ERR_CSV);
+    snprintf(want, sizeof want, "%s:5: unterminated quoted field (opened on this line)", p);
+    CHECK_EQ_STR(d.msg, want);
+
+    p = fixture_str("stray.csv", "a,b,c\n1,2,3\n4,x\"y,6\n");
+    s = parse_text(p, CL_ENC_AUTO, abc, 3, NULL, &err, &d);
+    CHECK_EQ_INT(err, CL_ERR_CSV);
+    snprintf(want, sizeof want, "%s:3:2: field 2 (b): quote inside an unquoted field", p);
+    CHECK_MSG(strncmp(d.msg, want, strlen(want)) == 0, "%s", d.msg);
+
+    p = fixture_str("after.csv", "a,b,c\n1,2,3\n4,5,\"x\"y\n");
+    s = parse_text(p, CL_ENC_AUTO, abc, 3, NULL, &err, &d);
+    CHECK_EQ_INT(err, CL_ERR_CSV);
+    snprintf(want, sizeof want, "%s:3:3: field 3 (c): text after the closing quote", p);
+    CHECK_MSG(strncmp(d.msg, want, strlen(want)) == 0, "%s", d.msg);
+
+    /* the row callback stops the parse */
+    cl_csv_file *f = NULL;
+    cl_csv_header h;
+    collect *c = collect_new();
+    c->stop_at = 2;
+    p = fixture_str("stop.csv", "a,b,c\n1,2,3\n4,5,6\n7,8,9\n");
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_OK);
+    CHECK_EQ_INT(cl_csv_bind(f, abc, 3, &h, &d), CL_OK);
+    CHECK_EQ_INT(cl_csv_parse_all(f, &h, 2, on_row, c, NULL, &d), CL_ERR_INPUT);
+    CHECK_EQ_INT(c->seen, 2);
+    snprintf(want, sizeof want, "%s:3: parsing stopped by the row handler (code 7)", p);
+    CHECK_EQ_STR(d.msg, want);
+    collect_free(c);
+    cl_csv_header_free(&h);
+    cl_csv_file_free(f);
+}
+
+static void test_load_errors(void)
+{
+    cl_diag d;
+    cl_csv_file *f = NULL;
+    char want[600];
+    const char *p = fixture("empty.csv", "", 0);
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_ERR_CSV);
+    snprintf(want, sizeof want, "%s: empty file (no header row)", p);
+    CHECK_EQ_STR(d.msg, want);
+    CHECK(f == NULL);
+
+    p = fixture_str("blanks.csv", "\r\n\n");
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_OK);
+    cl_csv_header h;
+    CHECK_EQ_INT(cl_csv_bind(f, abc, 3, &h, &d), CL_ERR_CSV);
+    snprintf(want, sizeof want, "%s: empty file (no header row)", p);
+    CHECK_EQ_STR(d.msg, want);
+    cl_csv_file_free(f);
+    f = NULL;
+
+    snprintf(want, sizeof want, "%s/does-not-exist.csv", g_dir);
+    CHECK_EQ_INT(cl_csv_load(want, CL_ENC_AUTO, &f, &d), CL_ERR_IO);
+    CHECK(strstr(d.msg, "does-not-exist.csv: No such file or directory") != NULL);
+
+    CHECK_EQ_INT(cl_csv_load(g_dir, CL_ENC_AUTO, &f, &d), CL_ERR_IO);
+
+    CHECK_EQ_INT(cl_encoding_parse("UTF-8"), CL_ENC_UTF8);
+    CHECK_EQ_INT(cl_encoding_parse("utf8"), CL_ENC_UTF8);
+    CHECK_EQ_INT(cl_encoding_parse("GBK"), CL_ENC_GB18030);
+    CHECK_EQ_INT(cl_encoding_parse("gb18030"), CL_ENC_GB18030);
+    CHECK_EQ_INT(cl_encoding_parse("Auto"), CL_ENC_AUTO);
+    CHECK_EQ_INT(cl_encoding_parse("latin1"), -1);
+    CHECK_EQ_STR(cl_encoding_name(CL_ENC_GB18030), "gb18030");
+    CHECK_EQ_STR(cl_encoding_name(CL_ENC_UTF8), "utf-8");
+}
+
+/* UTF-8 text to GB18030 bytes with iconv; returns the length. */
+static size_t to_gb18030(const char *utf8, char *out, size_t cap)
+{
+    iconv_t cd = iconv_open("GB18030", "UTF-8");
+    char *in = (char *)utf8, *o = out;
+    size_t inleft = strlen(utf8), oleft = cap;
+    if (cd == (iconv_t)-1 || iconv(cd, &in, &inleft, &o, &oleft) == (size_t)-1) exit(2);
+    iconv_close(cd);
+    return cap - oleft;
+}
+
+static void test_gb18030(void)
+{
+    cl_diag d;
+    cl_err err;
+    char gb[256], want[600];
+    const cl_csv_col spec[] = {{"name", "名称", 1}, {"category", "债权类别", 1}, {"amount", "金额", 1}};
+    const char *utf8 = "名称,债权类别,amount\r\n张三,押金,￥299.00\r\n李四,\"余额,退款\",\"-1.00\"\r\n";
+    size_t n = to_gb18030(utf8, gb, sizeof gb);
+    CHECK(n > 0 && n != strlen(utf8));
+    const char *p = fixture("gb.csv", gb, n);
+
+    cl_csv_file *f = NULL;
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_OK);
+    if (f) {
+        CHECK_EQ_INT(f->encoding, CL_ENC_GB18030);
+        CHECK_EQ_INT(f->raw_bytes, n);
+        CHECK_EQ_INT(f->len, strlen(utf8));
+        CHECK(memcmp(f->data, utf8, f->len) == 0);
+        cl_csv_file_free(f);
+    }
+    char *s = parse_text(p, CL_ENC_AUTO, spec, 3, NULL, &err, &d);
+    CHECK_EQ_INT(err, CL_OK);
+    CHECK_EQ_STR(s, "2|-|张三|押金|￥299.00\n3|-|李四|余额,退款|-1.00\n");
+    free(s);
+    s = parse_text(p, CL_ENC_GB18030, spec, 3, NULL, &err, &d);
+    CHECK_EQ_STR(s, "2|-|张三|押金|￥299.00\n3|-|李四|余额,退款|-1.00\n");
+    free(s);
+
+    /* forced UTF-8 on GB18030 bytes: the first bad byte is at line 1 (名) */
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_UTF8, &f, &d), CL_ERR_ENCODING);
+    snprintf(want, sizeof want, "%s:1:1: invalid UTF-8 (try --encoding gb18030)", p);
+    CHECK_EQ_STR(d.msg, want);
+    /* ... and on line 2 column 3 when the header is ASCII */
+    n = to_gb18030("name,category,amount\nab张三,押金,1\n", gb, sizeof gb);
+    p = fixture("gb2.csv", gb, n);
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_UTF8, &f, &d), CL_ERR_ENCODING);
+    snprintf(want, sizeof want, "%s:2:3: invalid UTF-8 (try --encoding gb18030)", p);
+    CHECK_EQ_STR(d.msg, want);
+
+    /* neither UTF-8 nor GB18030: named with its line */
+    p = fixture_str("bad.csv", "a,b,c\n1,2,3\nx,\x81\x20,y\n");
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_ERR_ENCODING);
+    snprintf(want, sizeof want, "%s:3:3: invalid GB18030 byte 0x81", p);
+    CHECK_MSG(strncmp(d.msg, want, strlen(want)) == 0, "%s", d.msg);
+
+    /* a UTF-8 file with 4-byte and 3-byte characters stays UTF-8 */
+    p = fixture_str("utf8.csv", "a,b,c\n😀,张,\xC3\xA9\n");
+    s = parse_text(p, CL_ENC_UTF8, abc, 3, NULL, &err, &d);
+    CHECK_EQ_STR(s, "2|-|😀|张|\xC3\xA9\n");
+    free(s);
+    /* an overlong encoding and a surrogate are not UTF-8 */
+    p = fixture_str("overlong.csv", "a,b,c\n\xC0\xAF,\xED\xA0\x80,x\n");
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_UTF8, &f, &d), CL_ERR_ENCODING);
+    snprintf(want, sizeof want, "%s:2:1: invalid UTF-8 (try --encoding gb18030)", p);
+    CHECK_EQ_STR(d.msg, want);
+}
+
+/* A multi-MiB ledger-like file with quoted fields, quoted newlines, CRLF,
+ * blank lines and a few short rows. */
+static const char *big_fixture(size_t target)
+{
+    sbuf b = {0};
+    unsigned x = 12345;
+    const char *hdr = "entry_id,account_ref,category,amount,booked_at,name,id_type,id_number,phone\r\n";
+    sb_add(&b, hdr, strlen(hdr));
+    for (long i = 0; b.len < target; i++) {
+        x = x * 1103515245u + 12345u;
+        unsigned r = (x >> 16) % 100;
+        if (r == 0) { sb_add(&b, "\r\n", 2); continue; }
+        if (r == 1) { sb_addf(&b, "LE%09ld,short\n", i); continue; }
+        sb_addf(&b, "LE%09ld,XM%08u,balance,%s%u.%02u,2017-11-30 18:38:05,", i, x % 100000000u,
+                r < 50 ? "-" : "", x % 1000, r);
+        if (r < 10) sb_addf(&b, "\"Zhang, \"\"Tian\"\"\nline %u\r\nend\",", r);
+        else if (r < 30) sb_add(&b, "\"张添嘉\",", strlen("\"张添嘉\","));
+        else sb_add(&b, "张添嘉,", strlen("张添嘉,"));
+        sb_addf(&b, "PRC_ID,4413021989%08u,186%08u%s", x % 100000000u, r, r & 1 ? "\r\n" : "\n");
+    }
+    const char *p = fixture("big.csv", b.p, b.len);
+    free(b.p);
+    return p;
+}
+
+static char *parse_chunks(const cl_csv_file *f, const cl_csv_header *h, const cl_csv_chunk *ch,
+                          int n)
+{
+    collect *c = collect_new();
+    cl_diag d;
+    int ok = 1;
+    for (int i = 0; i < n && ok; i++) {
+        ok = cl_csv_parse_chunk(f, h, &ch[i], i, on_row, c, &d) == CL_OK;
+        CHECK_MSG(ok, "chunk %d: %s", i, d.msg);
+    }
+    char *s = ok ? collect_join(c) : NULL;
+    collect_free(c);
+    return s;
+}
+
+static void test_chunking(void)
+{
+    cl_diag d;
+    cl_csv_file *f = NULL;
+    cl_csv_header h;
+    const cl_csv_col spec[] = {{"entry_id", "流水号", 1}, {"amount", "金额", 1}};
+    const char *p = big_fixture((size_t)6 << 20);
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_OK);
+    if (!f) return;
+    CHECK_EQ_INT(cl_csv_bind(f, spec, 2, &h, &d), CL_OK);
+    cl_csv_chunk one, ch[16];
+    CHECK_EQ_INT(cl_csv_split(f, &h, 1, &one), 1);
+    char *ref = parse_chunks(f, &h, &one, 1);
+    CHECK(ref != NULL && strlen(ref) > ((size_t)4 << 20));
+    CHECK(ref && strstr(ref, "expected 9 fields, found 2") != NULL);
+    static const int counts[] = {2, 3, 7, 16};
+    for (int k = 0; k < 4; k++) {
+        int n = cl_csv_split(f, &h, counts[k], ch);
+        CHECK_EQ_INT(n, counts[k]);
+        for (int i = 1; i < n; i++) CHECK(ch[i].begin == ch[i - 1].end && f->data[ch[i].begin - 1] == '\n');
+        char *s = parse_chunks(f, &h, ch, n);
+        CHECK_MSG(s && ref && strcmp(s, ref) == 0, "%d chunks differ from one", counts[k]);
+        free(s);
+    }
+    /* parse_all on 2 threads: chunks in order give the same rows */
+    collect *c = collect_new();
+    int nchunks = 0;
+    CHECK_EQ_INT(cl_csv_parse_all(f, &h, 2, on_row, c, &nchunks, &d), CL_OK);
+    CHECK_EQ_INT(nchunks, cl_csv_plan(f, &h, 2));
+    CHECK(nchunks >= 4);
+    char *s = collect_join(c);
+    CHECK(ref && strcmp(s, ref) == 0);
+    free(s);
+    collect_free(c);
+    /* small inputs can be split too with split_ex (as the fuzzer does) */
+    cl_csv_file *g = NULL;
+    cl_csv_header gh;
+    const char *q = fixture_str("small.csv", "a,b,c\n1,\"x\ny\",3\n\n4,5,6\r\n7,\"\"\"\",9\n10,11\n");
+    CHECK_EQ_INT(cl_csv_load(q, CL_ENC_AUTO, &g, &d), CL_OK);
+    CHECK_EQ_INT(cl_csv_bind(g, abc, 3, &gh, &d), CL_OK);
+    CHECK_EQ_INT(cl_csv_split_ex(g, &gh, 1, 0, ch), 1);
+    char *r1 = parse_chunks(g, &gh, ch, 1);
+    for (int m = 2; m <= 16; m++) {
+        int n = cl_csv_split_ex(g, &gh, m, 0, ch);
+        CHECK(n >= 1 && n <= m);
+        char *sm = parse_chunks(g, &gh, ch, n);
+        CHECK_MSG(sm && r1 && strcmp(sm, r1) == 0, "small: %d chunks differ", m);
+        free(sm);
+    }
+    CHECK_EQ_STR(r1, "2|-|1|x\ny|3\n5|-|4|5|6\n6|-|7|\"|9\n7|expected 3 fields, found 2|10|11\n");
+    free(r1);
+    cl_csv_header_free(&gh);
+    cl_csv_file_free(g);
+    free(ref);
+    cl_csv_header_free(&h);
+    cl_csv_file_free(f);
+}
+
+static void test_sha256(void)
+{
+    cl_diag d;
+    cl_csv_file *f = NULL;
+    char cmd[700], line[200] = "", hex[65];
+    const char *p = big_fixture((size_t)3 << 20);
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_OK);
+    if (!f) return;
+    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", f->sha256[i]);
+    snprintf(cmd, sizeof cmd, "sha256sum '%s'", p);
+    FILE *pp = popen(cmd, "r");
+    CHECK(pp && fgets(line, sizeof line, pp));
+    if (pp) pclose(pp);
+    CHECK_MSG(strncmp(line, hex, 64) == 0, "%s vs %.64s", hex, line);
+    cl_csv_file_free(f);
+
+    /* the hash is of the raw bytes, BOM and GB18030 included */
+    const char *q = fixture_str("abc.csv", "\xEF\xBB\xBF" "abc\n");
+    CHECK_EQ_INT(cl_csv_load(q, CL_ENC_AUTO, &f, &d), CL_OK);
+    snprintf(cmd, sizeof cmd, "sha256sum '%s'", q);
+    pp = popen(cmd, "r");
+    CHECK(pp && fgets(line, sizeof line, pp));
+    if (pp) pclose(pp);
+    for (int i = 0; f && i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", f->sha256[i]);
+    CHECK(strncmp(line, hex, 64) == 0);
+    cl_csv_file_free(f);
+}
+
+int main(void)
+{
+    if (!mkdtemp(g_dir)) { perror("mkdtemp"); return 2; }
+    test_line_endings();
+    test_bom_and_raw();
+    test_quoting();
+    test_header_binding();
+    test_row_errors();
+    test_load_errors();
+    test_gb18030();
+    test_chunking();
+    test_sha256();
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
+    return cl_test_summary("test_csv");
+}
