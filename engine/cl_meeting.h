@@ -76,9 +76,13 @@ void cl_roster_view(const cl_roster *r, cl_tally_roster *view);
  * parse become the tally's "invalid" markers, so the tally rejects the
  * ballot with its reason. A row with the wrong field count or an empty
  * ballot_id is a bad input (path:line). */
+/* Text of a ballot for reports: the canonical form where the value parsed
+ * (roster creditor_id, resolution id, group/choice/channel English names),
+ * the trimmed text as given where it did not. cast_at is "" when it parsed
+ * (format cl_ballot.cast_at instead). */
 typedef struct cl_ballot_text {
     uint64_t line;            /* physical line in ballots.csv */
-    const char *creditor_id;  /* as given (trimmed) */
+    const char *creditor_id;
     const char *resolution_id;
     const char *group;
     const char *choice;

@@ -19,23 +19,23 @@
 
 /* Reorganization voting groups (Art. 82; small_ordinary where the case sets
  * small_claim_threshold, §5). */
-typedef enum cl_group {
+typedef enum cl_vote_group {
     CL_GROUP_SECURED = 0,
     CL_GROUP_EMPLOYEE,
     CL_GROUP_TAX,
     CL_GROUP_ORDINARY,
     CL_GROUP_SMALL_ORDINARY,
     CL_GROUP_COUNT
-} cl_group;
+} cl_vote_group;
 #define CL_GROUP_NONE (-1)     /* no group given (empty text) */
 #define CL_GROUP_UNKNOWN (-2)  /* text that names no group */
 
 /* English (any case, ASCII spaces trimmed) or Chinese (有财产担保债权组,
  * 职工债权组, 税款债权组, 普通债权组, 小额普通债权组, also without 债权组 /
- * 组). Returns a cl_group, CL_GROUP_NONE for empty, CL_GROUP_UNKNOWN. */
-int cl_group_parse(const char *s, size_t len);
-const char *cl_group_name(int g);      /* "secured" ... ; "" otherwise */
-const char *cl_group_title(int g);     /* 有财产担保债权组 ... ; "" otherwise */
+ * 组). Returns a cl_vote_group, CL_GROUP_NONE for empty, CL_GROUP_UNKNOWN. */
+int cl_vote_group_parse(const char *s, size_t len);
+const char *cl_vote_group_name(int g);      /* "secured" ... ; "" otherwise */
+const char *cl_vote_group_title(int g);     /* 有财产担保债权组 ... ; "" otherwise */
 
 typedef enum cl_ballot_reason {
     CL_BR_COUNTED = 0,
@@ -68,7 +68,7 @@ typedef struct cl_ballot {
     int32_t creditor;        /* roster index, -1: not on the roster */
     int32_t resolution;      /* resolution index, -1: unknown meeting or resolution */
     int8_t choice;           /* cl_choice (CL_CHOICE_INVALID when unparseable) */
-    int8_t group;            /* cl_group, CL_GROUP_NONE or CL_GROUP_UNKNOWN */
+    int8_t group;            /* cl_vote_group, CL_GROUP_NONE or CL_GROUP_UNKNOWN */
     cl_time cast_at;         /* CL_TIME_NONE when unparseable */
 } cl_ballot;
 
@@ -83,7 +83,7 @@ typedef struct cl_tally_input {
 
 /* One line of tally.csv. For general and settlement resolutions one row
  * with group = CL_GROUP_NONE. For reorganization one row per group with
- * members (in cl_group order), then the overall row (group =
+ * members (in cl_vote_group order), then the overall row (group =
  * CL_GROUP_NONE): present/for/against/abstain and the amounts are the sums
  * over the group rows, headcount_pass (amount_pass) = every group passed
  * its headcount (amount) test, passed = every group passed; a plan with no

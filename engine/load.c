@@ -174,12 +174,12 @@ static int push_bad(loader *l, chunk_state *c, const cl_csv_row *row, const char
         c->bad_cap = cap;
     }
     cl_bad_row *b = &c->bad[c->nbad++];
-    b->file = l->file->path;
+    b->file = cl_arena_strndup(c->arena, l->file->path, strlen(l->file->path));
     b->line = (uint32_t)row->line;
     b->column = column;
     b->reason = cl_arena_strndup(c->arena, reason, strlen(reason));
     b->raw = cl_arena_strndup(c->arena, row->raw, row->raw_len);
-    return b->reason && b->raw ? 0 : -1;
+    return b->file && b->reason && b->raw ? 0 : -1;
 }
 
 /* The field for spec entry `col`, or an empty field when the column is absent. */
@@ -488,7 +488,10 @@ static int ledger_bad(loader *l, chunk_state *c, const cl_csv_row *row, int col,
                       const char *what, cl_field f)
 {
     char msg[256];
-    snprintf(msg, sizeof msg, "%s: '%.*s'", what, (int)(f.len > 60 ? 60 : f.len), f.p);
+    size_t n = f.len > 60 ? 60 : f.len;
+    while (n < f.len && n > 0 && ((unsigned char)f.p[n] & 0xC0) == 0x80)
+        n--;   /* do not cut a UTF-8 sequence */
+    snprintf(msg, sizeof msg, "%s: '%.*s'", what, (int)n, f.p);
     return push_bad(l, c, row, ledger_spec[col].name, msg) < 0 ? -1 : 0;
 }
 

@@ -161,13 +161,31 @@ static bool scratch_reserve(scratch *s, const cl_csv_row *row)
     return true;
 }
 
+/* ASCII without a space at either end: cl_norm_text would leave it as is. */
+static bool plain_ascii(const char *p, size_t n)
+{
+    if (n && ((unsigned char)p[0] <= ' ' || (unsigned char)p[n - 1] <= ' '))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] >= 0x80)
+            return false;
+    return true;
+}
+
 /* The trimmed, folded text of column col (-1: absent -> ""). */
 static const char *field_text(scratch *s, const cl_csv_row *row, int col, size_t *len)
 {
     char *out = s->buf + s->used;
     *len = 0;
-    if (col >= 0 && col < row->nfields)
-        *len = cl_norm_text(row->fields[col].p, row->fields[col].len, out);
+    if (col >= 0 && col < row->nfields) {
+        const cl_field *f = &row->fields[col];
+        if (plain_ascii(f->p, f->len)) {   /* nothing to trim or fold */
+            memcpy(out, f->p, f->len);
+            *len = f->len;
+        } else {
+            *len = cl_norm_text(f->p, f->len, out);
+        }
+    }
     out[*len] = 0;
     s->used += *len + 1;
     return out;
@@ -282,7 +300,7 @@ static int roster_groups(roster_ctx *x, const cl_csv_row *row, uint8_t *bits)
         size_t j = i;
         while (j < len && t[j] != ';' && t[j] != ',')
             j++;
-        int g = cl_group_parse(t + i, j - i);
+        int g = cl_vote_group_parse(t + i, j - i);
         if (g == CL_GROUP_UNKNOWN)
             return roster_fail(x, CL_ERR_INPUT, "%s:%llu: column 'groups': unknown group '%.*s'",
                                x->f->path, (unsigned long long)row->line, (int)(j - i), t + i);
@@ -528,16 +546,21 @@ static int ballot_row(void *ctx, int chunk, const cl_csv_row *row)
         at = CL_TIME_NONE;
     cl_ballot *b = &c->b[c->n];
     cl_ballot_text *t = &c->t[c->n];
+    int g = cl_vote_group_parse(grp, lg);
+    cl_choice ch = cl_choice_parse(choice, lch);
+    cl_channel chn = cl_channel_parse(chan, lchan);
     *b = (cl_ballot){.ballot_id = keep(c, id, lid), .ballot_id_len = (uint32_t)lid,
-                     .creditor = creditor, .resolution = resolution,
-                     .choice = (int8_t)cl_choice_parse(choice, lch),
-                     .group = (int8_t)cl_group_parse(grp, lg), .cast_at = at};
+                     .creditor = creditor, .resolution = resolution, .choice = (int8_t)ch,
+                     .group = (int8_t)g, .cast_at = at};
+    /* Canonical text where the value parsed, the text as given where not. */
     *t = (cl_ballot_text){
         .line = row->line,
         .creditor_id = creditor >= 0 ? x->r->creditor_id[creditor] : keep(c, cred, lc),
         .resolution_id = resolution >= 0 ? x->m->resolutions[resolution].id : keep(c, res, lr),
-        .group = keep(c, grp, lg), .choice = keep(c, choice, lch), .cast_at = keep(c, cast, lt),
-        .channel = keep(c, chan, lchan)};
+        .group = g == CL_GROUP_UNKNOWN ? keep(c, grp, lg) : cl_vote_group_name(g),
+        .choice = ch != CL_CHOICE_INVALID ? cl_choice_name(ch) : keep(c, choice, lch),
+        .cast_at = at != CL_TIME_NONE ? "" : keep(c, cast, lt),
+        .channel = chn != CL_CHAN_INVALID ? cl_channel_name(chn) : keep(c, chan, lchan)};
     if (!b->ballot_id || !t->creditor_id || !t->resolution_id || !t->group || !t->choice ||
         !t->cast_at || !t->channel)
         return chunk_fail(c, CL_ERR_NOMEM, "out of memory");

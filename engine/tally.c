@@ -45,7 +45,7 @@ static bool ascii_ieq(const char *s, size_t len, const char *lit)
     return true;
 }
 
-int cl_group_parse(const char *s, size_t len)
+int cl_vote_group_parse(const char *s, size_t len)
 {
     while (len && (*s == ' ' || *s == '\t'))
         s++, len--;
@@ -65,12 +65,12 @@ int cl_group_parse(const char *s, size_t len)
     return CL_GROUP_UNKNOWN;
 }
 
-const char *cl_group_name(int g)
+const char *cl_vote_group_name(int g)
 {
     return g >= 0 && g < CL_GROUP_COUNT ? group_names[g] : "";
 }
 
-const char *cl_group_title(int g)
+const char *cl_vote_group_title(int g)
 {
     return g >= 0 && g < CL_GROUP_COUNT ? group_titles[g] : "";
 }

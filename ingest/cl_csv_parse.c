@@ -3,9 +3,11 @@
  *
  * A record starts at a '\n' where the number of '"' since the body start is
  * even. A physical line without any '"' is a whole record and is split on ','
- * in place (fields point into the file's bytes, no copy). A record holding
- * quotes is delimited by quote parity and handed to libcsv (strict RFC 4180);
- * its dequoted fields are copied into a reusable per-parser buffer. The same
+ * in place (fields point into the file's bytes, no copy; one SSE2 scan finds
+ * ',', '\n' and '"'). A record holding quotes is delimited by quote parity;
+ * its fields before the first quoted one are split in place and the rest is
+ * handed to libcsv (strict RFC 4180), whose dequoted fields are copied into a
+ * reusable per-parser buffer. The same
  * parity rule places the chunk boundaries, so a chunked parse yields exactly
  * the records, in order and with the line numbers, of a single-chunk parse. */
 #include "ingest/cl_csv.h"
@@ -68,8 +70,6 @@ typedef struct rec_parser {
     const char *data;
     size_t pos, end;
     uint64_t line;          /* physical line at pos */
-    size_t qnext;           /* offset of the next '"' at or after pos, or end */
-    int qvalid;             /* qnext has been computed */
     int expect;             /* expected field count, -1: do not check */
     int is_body;            /* errors may name header columns */
     struct csv_parser lp;
@@ -168,25 +168,70 @@ static void set_row(rec_parser *rp, cl_csv_row *row, uint64_t line, size_t s, si
     }
 }
 
-/* Splits the quote-free line data[s..e) on ','. */
-static int split_plain(rec_parser *rp, size_t s, size_t e)
+/* Appends field data[b..e) as field n. */
+static inline int add_field(rec_parser *rp, int n, size_t b, size_t e)
 {
-    const char *p = rp->data + s, *end = rp->data + e;
-    int n = 0;
-    for (;;) {
-        if (n == rp->fcap && grow_fields(rp) != 0) return -1;
-        const char *c = memchr(p, ',', (size_t)(end - p));
-        if (!c) {
-            rp->fields[n].p = p;
-            rp->fields[n++].len = (size_t)(end - p);
-            break;
-        }
-        rp->fields[n].p = p;
-        rp->fields[n++].len = (size_t)(c - p);
-        p = c + 1;
-    }
-    rp->nfields = n;
+    if (n == rp->fcap && grow_fields(rp) != 0) return -1;
+    rp->fields[n].p = rp->data + b;
+    rp->fields[n].len = e - b;
     return 0;
+}
+
+/* Scans the record at s for ',', '\n' and '"' (16 bytes at a time). A line
+ * without '"' is split into rp->fields in place: returns 1 with *stop at its
+ * '\n' (or the end). When a '"' comes first, returns 0 with the fields
+ * before the one holding it in rp->fields and *stop where that field
+ * starts. -1: out of memory. */
+static int scan_plain(rec_parser *rp, size_t s, size_t *stop)
+{
+    const char *data = rp->data;
+    size_t i = s, fb = s, end = rp->end;
+    int n = 0;
+#ifdef __SSE2__
+    const __m128i vc = _mm_set1_epi8(','), vn = _mm_set1_epi8('\n'), vq = _mm_set1_epi8('"');
+    for (; i + 16 <= end; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(data + i));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vc), _mm_cmpeq_epi8(x, vn)),
+                                   _mm_cmpeq_epi8(x, vq));
+        unsigned m = (unsigned)_mm_movemask_epi8(hit);
+        while (m) {
+            size_t pos = i + (size_t)__builtin_ctz(m);
+            m &= m - 1;
+            if (data[pos] == ',') {
+                if (add_field(rp, n++, fb, pos) != 0) return -1;
+                fb = pos + 1;
+            } else if (data[pos] == '\n') {
+                i = pos;
+                goto line_end;
+            } else {
+                rp->nfields = n;
+                *stop = fb;
+                return 0;
+            }
+        }
+    }
+#endif
+    for (; i < end; i++) {
+        if (data[i] == ',') {
+            if (add_field(rp, n++, fb, i) != 0) return -1;
+            fb = i + 1;
+        } else if (data[i] == '\n') {
+            break;
+        } else if (data[i] == '"') {
+            rp->nfields = n;
+            *stop = fb;
+            return 0;
+        }
+    }
+#ifdef __SSE2__
+line_end:
+#endif
+    *stop = i;
+    size_t e = i;
+    if (e > fb && data[e - 1] == '\r') e--;   /* CR of CRLF: not field data */
+    if (add_field(rp, n++, fb, e) != 0) return -1;
+    rp->nfields = n;
+    return 1;
 }
 
 static cl_err stray_quote(rec_parser *rp, size_t s, size_t off, cl_diag *d)
@@ -220,14 +265,16 @@ static cl_err unterminated(rec_parser *rp, size_t s, cl_diag *d)
                        rp->f->path, (unsigned long long)(rp->line + count_nl(p + s, open - s)));
 }
 
-/* A record holding quotes: delimit it by quote parity, parse it with libcsv. */
-static cl_err quoted_record(rec_parser *rp, size_t s, cl_csv_row *row, cl_diag *d)
+/* A record holding quotes: delimit it by quote parity and parse it with
+ * libcsv from qf, the start of the first field holding a '"' (the fields
+ * before it are already in rp->fields). */
+static cl_err quoted_record(rec_parser *rp, size_t s, size_t qf, cl_csv_row *row, cl_diag *d)
 {
     const char *data = rp->data;
-    size_t p = s, rend, next;
+    size_t p = qf, rend, next;
     unsigned par = 0;
     uint64_t nls = 0, q, nl;
-    int open_at_eof = 0;
+    int open_at_eof = 0, nprefix = rp->nfields;
     for (;;) {
         const char *lf = memchr(data + p, '\n', rp->end - p);
         size_t lend = lf ? (size_t)(lf - data) : rp->end;
@@ -243,57 +290,47 @@ static cl_err quoted_record(rec_parser *rp, size_t s, cl_csv_row *row, cl_diag *
         p = lend + 1;
     }
     size_t e = rend;
-    if (!open_at_eof && e > s && data[e - 1] == '\r') e--;
-    rp->nfields = 0;
+    if (!open_at_eof && e > qf && data[e - 1] == '\r') e--;
     rp->blen = 0;
-    size_t k = csv_parse(&rp->lp, data + s, e - s, on_field, on_row, rp);
-    if (rp->oom || (k < e - s && csv_error(&rp->lp) != CSV_EPARSE))
+    size_t k = csv_parse(&rp->lp, data + qf, e - qf, on_field, on_row, rp);
+    if (rp->oom || (k < e - qf && csv_error(&rp->lp) != CSV_EPARSE))
         return cl_diag_set(d, CL_ERR_NOMEM, "%s:%llu: out of memory", rp->f->path,
                            (unsigned long long)rp->line);
-    if (k < e - s) return stray_quote(rp, s, s + k, d);
+    if (k < e - qf) return stray_quote(rp, s, qf + k, d);
     if (open_at_eof || csv_fini(&rp->lp, on_field, on_row, rp) != 0) return unterminated(rp, s, d);
     if (rp->oom)
         return cl_diag_set(d, CL_ERR_NOMEM, "%s:%llu: out of memory", rp->f->path,
                            (unsigned long long)rp->line);
     size_t off = 0;
-    for (int i = 0; i < rp->nfields; i++) {
+    for (int i = nprefix; i < rp->nfields; i++) {
         rp->fields[i].p = rp->buf + off;
         off += rp->fields[i].len;
     }
     set_row(rp, row, rp->line, s, e);
     rp->line += nls + 1;
     rp->pos = next;
-    rp->qvalid = 0;
     return CL_OK;
 }
 
 /* Next record into row (*got = 1), or *got = 0 at the end of the range. */
 static cl_err rp_next(rec_parser *rp, cl_csv_row *row, int *got, cl_diag *d)
 {
-    const char *data = rp->data;
     *got = 0;
     while (rp->pos < rp->end) {
-        size_t s = rp->pos;
-        const char *lf = memchr(data + s, '\n', rp->end - s);
-        size_t lend = lf ? (size_t)(lf - data) : rp->end;
-        if (!rp->qvalid || rp->qnext < s) {
-            const char *qp = memchr(data + s, '"', rp->end - s);
-            rp->qnext = qp ? (size_t)(qp - data) : rp->end;
-            rp->qvalid = 1;
-        }
-        if (rp->qnext < lend) {
-            cl_err err = quoted_record(rp, s, row, d);
+        size_t s = rp->pos, stop;
+        int r = scan_plain(rp, s, &stop);
+        if (r < 0)
+            return cl_diag_set(d, CL_ERR_NOMEM, "%s:%llu: out of memory", rp->f->path,
+                               (unsigned long long)rp->line);
+        if (r == 0) {
+            cl_err err = quoted_record(rp, s, stop, row, d);
             if (err == CL_OK) *got = 1;
             return err;
         }
-        size_t e = lend;
-        if (e > s && data[e - 1] == '\r') e--;
-        rp->pos = lf ? lend + 1 : rp->end;
-        if (e == s) { rp->line++; continue; }   /* blank line */
-        if (split_plain(rp, s, e) != 0)
-            return cl_diag_set(d, CL_ERR_NOMEM, "%s:%llu: out of memory", rp->f->path,
-                               (unsigned long long)rp->line);
-        set_row(rp, row, rp->line++, s, e);
+        rp->pos = stop < rp->end ? stop + 1 : rp->end;
+        const cl_field *last = &rp->fields[rp->nfields - 1];
+        if (rp->nfields == 1 && last->len == 0) { rp->line++; continue; }   /* blank line */
+        set_row(rp, row, rp->line++, s, (size_t)(last->p + last->len - rp->data));
         *got = 1;
         return CL_OK;
     }
@@ -360,7 +397,8 @@ static cl_err report_missing(const cl_csv_file *f, const cl_csv_col *spec, int n
     if (nmiss == 0) return CL_OK;
     for (int j = 0, k = 0; j < nspec && len < sizeof msg; j++) {
         if (!spec[j].required || index[j] >= 0) continue;
-        int w = snprintf(msg + len, sizeof msg - len, "%s'%s'%s%s%s", k++ ? ", " : "", spec[j].name,
+        int w = snprintf(msg + len, sizeof msg - len, "%s'%s'%s%s%s", k++ ? ", " : "",
+                         spec[j].name ? spec[j].name : "",
                          spec[j].alias ? " (" : "", spec[j].alias ? spec[j].alias : "",
                          spec[j].alias ? ")" : "");
         if (w < 0) break;

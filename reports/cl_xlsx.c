@@ -3,7 +3,8 @@
  * table (frozen bold header, autofilter, CJK-aware widths, money as numbers,
  * times as date cells), split past Excel's row limit.
  *
- * Data sheets of one workbook are written in parallel, one thread per table.
+ * Data sheets of one workbook are written in parallel, one thread per table
+ * (and cl_report_xlsx_many writes whole workbooks in parallel).
  * That is safe in constant-memory mode because each worksheet streams rows to
  * its own temporary file, strings are inline (no shared string table), and
  * the only shared state a cell write touches - a format's lazily assigned XF
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include <omp.h>
+#include <pthread.h>
 #include <xlsxwriter.h>
 
 #include "core/cl_money.h"
@@ -472,11 +474,67 @@ static cl_err add_sheets(lxw_workbook *wb, const cl_book *b, job *jobs, cl_diag 
     return CL_OK;
 }
 
+/* ---- threads -------------------------------------------------------------
+ * Plain pthreads (not an OpenMP region) so that ThreadSanitizer sees every
+ * synchronization; the thread count follows OpenMP's setting (OMP_NUM_THREADS,
+ * omp_set_num_threads). Items are taken in index order from an atomic counter;
+ * each writes only its own output, so completion order never shows. */
+
+/* workbook_close() formats docProps/core.xml dates with gmtime(), whose
+ * static buffer makes concurrent closes a data race (found with TSan through
+ * cl_report_xlsx_many); closes are therefore serialized process-wide. */
+static pthread_mutex_t close_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Set while a pool thread writes a whole book (cl_report_xlsx_many): that
+ * book's sheets are then written on that thread alone. */
+static __thread int in_pool;
+
+typedef struct pool {
+    int n, next;
+    void (*fn)(void *arg, int i);
+    void *arg;
+} pool;
+
+static void *pool_worker(void *vp)
+{
+    pool *p = vp;
+    int i;
+    while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n)
+        p->fn(p->arg, i);
+    return NULL;
+}
+
+static void run_parallel(int n, void (*fn)(void *arg, int i), void *arg)
+{
+    pool p = {n, 0, fn, arg};
+    int nt = in_pool || omp_in_parallel() ? 1 : omp_get_max_threads();
+    nt = nt < n ? nt : n;
+    pthread_t th[64];
+    int started = 0;
+    for (int k = 1; k < nt && k < 64; k++)
+        if (pthread_create(&th[started], NULL, pool_worker, &p) == 0)
+            started++;
+    pool_worker(&p);   /* the calling thread works too; enough if none started */
+    for (int k = 0; k < started; k++)
+        pthread_join(th[k], NULL);
+}
+
+typedef struct jobs_arg {
+    job *jobs;
+    cl_audience a;
+    const formats *f;
+} jobs_arg;
+
+static void job_item(void *varg, int i)
+{
+    jobs_arg *ja = varg;
+    write_table(&ja->jobs[i], ja->a, ja->f);
+}
+
 static void write_jobs(job *jobs, int n, cl_audience a, const formats *f)
 {
-    #pragma omp parallel for schedule(dynamic, 1) if (n > 1)
-    for (int i = 0; i < n; i++)
-        write_table(&jobs[i], a, f);
+    jobs_arg ja = {jobs, a, f};
+    run_parallel(n, job_item, &ja);
 }
 
 static char *dir_of(const char *path)
@@ -533,7 +591,9 @@ cl_err cl_report_xlsx(const char *path, const cl_book *b, cl_audience a, cl_diag
             goto fail;
         }
     }
+    pthread_mutex_lock(&close_lock);
     lxw_error err = workbook_close(wb);
+    pthread_mutex_unlock(&close_lock);
     wb = NULL;
     if (err)
         e = cl_diag_set(d, CL_ERR_XLSX, "%s: %s", path, lxw_strerror(err));
@@ -544,6 +604,23 @@ out:
     free_jobs(jobs, b->nsheets);
     free(tmpdir);
     return e;
+}
+
+typedef struct many_arg {
+    const char *const *paths;
+    const cl_book *books;
+    const cl_audience *audiences;
+    cl_diag *ds;
+    cl_err *es;
+} many_arg;
+
+static void many_item(void *varg, int i)
+{
+    many_arg *m = varg;
+    int was = in_pool;
+    in_pool = 1;
+    m->es[i] = cl_report_xlsx(m->paths[i], &m->books[i], m->audiences[i], &m->ds[i]);
+    in_pool = was;
 }
 
 cl_err cl_report_xlsx_many(const char *const *paths, const cl_book *books,
@@ -558,9 +635,8 @@ cl_err cl_report_xlsx_many(const char *const *paths, const cl_book *books,
         free(es);
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     }
-    #pragma omp parallel for schedule(dynamic, 1)
-    for (int i = 0; i < n; i++)
-        es[i] = cl_report_xlsx(paths[i], &books[i], audiences[i], &ds[i]);
+    many_arg m = {paths, books, audiences, ds, es};
+    run_parallel(n, many_item, &m);
     cl_err e = CL_OK;
     for (int i = 0; i < n && !e; i++)
         if (es[i])

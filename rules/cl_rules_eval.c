@@ -37,8 +37,15 @@ static int cmp_text(const cl_value *a, const cl_value *b)
     return a->len < b->len ? -1 : a->len > b->len;
 }
 
+static bool text_eq(const cl_value *a, const cl_value *b)
+{
+    return a->len == b->len && (a->len == 0 || memcmp(a->s, b->s, a->len) == 0);
+}
+
 static bool cmp_holds(int type, int op, const cl_value *a, const cl_value *b)
 {
+    if (type == CL_VT_TEXT && (op == CMP_EQ || op == CMP_NE))
+        return text_eq(a, b) == (op == CMP_EQ);
     int r = type == CL_VT_TEXT ? cmp_text(a, b) : (a->i > b->i) - (a->i < b->i);
     switch (op) {
     case CMP_EQ: return r == 0;

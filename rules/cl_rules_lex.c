@@ -114,6 +114,7 @@ static bool lex_string(lexer *lx, rl_token *t)
     if (!buf)
         return false;
     size_t n = 0;
+    t->kind = TK_STRING;
     lx->p++;
     while (lx->p < lx->end && *lx->p != '"' && *lx->p != '\n') {
         char c = *lx->p++;
@@ -139,8 +140,6 @@ static bool lex_string(lexer *lx, rl_token *t)
         return true;
     }
     lx->p++;
-    if (t->kind != TK_ERROR)
-        t->kind = TK_STRING;
     t->s = buf;
     t->len = n;
     return true;
@@ -266,11 +265,17 @@ static bool lex_one(lexer *lx, rl_tok prev, rl_token *t)
     default:
         break;
     }
-    /* report the whole (possibly multi-byte) character */
+    /* report the whole character; a run of non-ASCII text (a CJK word
+     * where an identifier belongs) as one error */
     int n = 1;
     while (lx->p + n < lx->end && ((unsigned char)lx->p[n] & 0xC0) == 0x80)
         n++;
-    if (c == '=')
+    if (c >= 0x80) {
+        while (lx->p + n < lx->end && ((unsigned char)lx->p[n] & 0x80))
+            n++;
+        rl_error_add(lx->errs, t->line, t->col,
+                     "unexpected text '%.*s' (names are ASCII; text goes in quotes)", n, lx->p);
+    } else if (c == '=')
         rl_error_add(lx->errs, t->line, t->col, "unexpected '=' (use '==' to compare)");
     else
         rl_error_add(lx->errs, t->line, t->col, "unexpected character '%.*s'", n, lx->p);

@@ -107,14 +107,26 @@ static bool is_clause_kw(const rl_token *t)
            is_kw(t, "then") || is_kw(t, "zh") || is_kw(t, "en");
 }
 
+/* Bytes of s to show: at most 40, not cutting a UTF-8 sequence. */
+static int shown(const char *s)
+{
+    size_t n = strlen(s);
+    if (n <= 40)
+        return (int)n;
+    n = 40;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return (int)n;
+}
+
 static void describe(const rl_token *t, char *buf, size_t n)
 {
     switch (t->kind) {
     case TK_EOF: snprintf(buf, n, "end of file"); break;
     case TK_IDENT: snprintf(buf, n, "'%s'", t->s); break;
-    case TK_STRING: snprintf(buf, n, "string \"%.40s\"", t->s); break;
+    case TK_STRING: snprintf(buf, n, "string \"%.*s\"", shown(t->s), t->s); break;
     case TK_NUMBER: snprintf(buf, n, "number %s", t->s); break;
-    case TK_REGEX: snprintf(buf, n, "regex /%.40s/", t->s); break;
+    case TK_REGEX: snprintf(buf, n, "regex /%.*s/", shown(t->s), t->s); break;
     case TK_LPAREN: snprintf(buf, n, "'('"); break;
     case TK_RPAREN: snprintf(buf, n, "')'"); break;
     case TK_COMMA: snprintf(buf, n, "','"); break;

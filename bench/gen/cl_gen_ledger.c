@@ -281,7 +281,8 @@ static void write_employee(cl_gen_ctx *g, lw *w, int e)
     cl_gen_person_make(g->seed, em->pidx, 0, &p);
     char ref[16], suffix[200];
     snprintf(ref, sizeof ref, "EMP%04d", e + 1);
-    snprintf(suffix, sizeof suffix, ",%s,PRC_ID,%s,%s", p.name, p.id, p.phone);
+    snprintf(suffix, sizeof suffix, ",%s,%s,%s,%s", p.name, p.is_hkmo ? "HKMO_PERMIT" : "PRC_ID", p.id,
+             p.phone);
     if (em->owed == 0) {   /* a former employee, paid off */
         cl_time t = day0(2017, 10, 15);
         int32_t wage = 650000 + (int32_t)(e * 1237 % 300000);

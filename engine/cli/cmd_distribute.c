@@ -1,13 +1,479 @@
-/* cmd_distribute.c - placeholder until the 'distribute' subcommand lands. */
+/* cmd_distribute.c - `claims distribute`: reads creditors.csv and a
+ * distributable amount, pays the tiers of contract §7 to the fen
+ * (engine/cl_distribute.h) and writes distribution.csv,
+ * distribution_summary.csv and distribution.xlsx atomically into --out. */
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "core/cl_arena.h"
 #include "core/cl_error.h"
+#include "core/cl_hash.h"
+#include "core/cl_money.h"
+#include "core/cl_outdir.h"
+#include "core/cl_progress.h"
+#include "engine/cl_distribute.h"
 #include "engine/cli/cl_cli.h"
+#include "ingest/cl_csv.h"
+#include "ingest/cl_norm.h"
+#include "reports/cl_report.h"
+
+static const char help[] =
+    "usage: claims distribute --creditors CREDITORS.csv --amount YUAN --out DIR\n"
+    "                         [--encoding auto|utf-8|gb18030] [--no-xlsx]\n"
+    "                         [--progress|--no-progress] [--quiet]\n"
+    "\n"
+    "Computes a distribution to the fen (contract §7, Art. 113). The amount pays\n"
+    "the tiers in order employee, tax, ordinary, each creditor's confirmed tier\n"
+    "amount being its claim (secured claims are paid from their collateral and take\n"
+    "no part). A tier that cannot be paid in full is shared pro rata: each claim\n"
+    "gets floor(remaining x claim / tier_total), computed in 128-bit integers, and\n"
+    "the leftover fen go one each to the largest remainders (tie: smaller\n"
+    "creditor_id bytewise). The shares add up to the amount exactly; what exceeds\n"
+    "all claims is the surplus.\n"
+    "\n"
+    "options:\n"
+    "  --creditors FILE   creditors.csv as 'claims run' writes it (creditor_id,\n"
+    "                     employee, tax, ordinary: confirmed amounts in yuan)\n"
+    "  --amount YUAN      the distributable amount, e.g. 1234567.89 or ¥1,234,567.89\n"
+    "                     (unsigned, at most two decimals)\n"
+    "  --out DIR          output directory, replaced atomically on success\n"
+    "  --encoding E       input encoding: auto (default), utf-8, gb18030\n"
+    "  --no-xlsx          do not write distribution.xlsx\n"
+    "  --progress         per-stage progress on stderr (default: when a terminal)\n"
+    "  --no-progress      never show progress\n"
+    "  --quiet            no summary on stdout\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "outputs in DIR:\n"
+    "  distribution.csv          creditor_id, tier, claim, share (tier order, then\n"
+    "                            creditor_id bytewise; creditors with no claim in a\n"
+    "                            tier are not listed for it)\n"
+    "  distribution_summary.csv  tier, claims_total, paid, claims, paid_in_full;\n"
+    "                            last row 'surplus' (paid = the surplus)\n"
+    "  distribution.xlsx         汇总, 分配明细\n"
+    "\n"
+    "exit codes: 0 ok; 1 bad input (file:line:column named, or a bad --amount;\n"
+    "            nothing written); 2 usage; 3 internal error (I/O, memory)\n";
+
+typedef struct dist_opts {
+    const char *creditors, *amount_text, *out;
+    cl_encoding encoding;
+    int xlsx, progress, quiet;
+} dist_opts;
+
+enum { OPT_NO_XLSX = 256, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_QUIET };
+
+static const struct option longopts[] = {
+    {"creditors", required_argument, NULL, 'c'},
+    {"amount", required_argument, NULL, 'a'},
+    {"out", required_argument, NULL, 'O'},
+    {"encoding", required_argument, NULL, 'e'},
+    {"no-xlsx", no_argument, NULL, OPT_NO_XLSX},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* 0 ok, -1 help printed, else an exit code. */
+static int parse_args(int argc, char **argv, dist_opts *o)
+{
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': o->creditors = optarg; break;
+        case 'a': o->amount_text = optarg; break;
+        case 'O': o->out = optarg; break;
+        case 'e': {
+            int e = cl_encoding_parse(optarg);
+            if (e < 0) {
+                cl_cli_error("distribute: unknown --encoding '%s' (auto, utf-8, gb18030)", optarg);
+                return CL_EXIT_USAGE;
+            }
+            o->encoding = (cl_encoding)e;
+            break;
+        }
+        case OPT_NO_XLSX: o->xlsx = 0; break;
+        case OPT_PROGRESS: o->progress = 1; break;
+        case OPT_NO_PROGRESS: o->progress = 0; break;
+        case OPT_QUIET: o->quiet = 1; break;
+        case 'h': fputs(help, stdout); return -1;
+        default:
+            cl_cli_error("distribute: unknown or incomplete option '%s' "
+                         "(see 'claims distribute --help')",
+                         argv[optind - 1]);
+            return CL_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        cl_cli_error("distribute: unexpected argument '%s'", argv[optind]);
+        return CL_EXIT_USAGE;
+    }
+    const char *missing = !o->creditors ? "--creditors" : !o->amount_text ? "--amount"
+                        : !o->out ? "--out" : NULL;
+    if (missing) {
+        cl_cli_error("distribute: %s is required (see 'claims distribute --help')", missing);
+        return CL_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* ---- creditors.csv ------------------------------------------------------ */
+
+enum { C_ID, C_EMPLOYEE, C_TAX, C_ORDINARY, C_NCOLS };
+
+static const cl_csv_col creditor_cols[C_NCOLS] = {
+    {"creditor_id", "债权人编号", 1},
+    {"employee", "职工债权", 1},
+    {"tax", "税款债权", 1},
+    {"ordinary", "普通债权", 1},
+};
+
+typedef struct creditors {
+    size_t n, cap;
+    char **id;
+    int64_t *claim[CL_TIER_COUNT];
+    uint64_t *line;
+    cl_arena *arena;
+    cl_strmap *index;
+} creditors;
+
+typedef struct load_ctx {
+    creditors *c;
+    const cl_csv_file *f;
+    const cl_csv_header *h;
+    char *buf;
+    size_t cap;
+    cl_diag *d;
+    cl_err err;
+} load_ctx;
+
+static int load_fail(load_ctx *x, cl_err e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int load_fail(load_ctx *x, cl_err e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cl_diag_vset(x->d, e, fmt, ap);
+    va_end(ap);
+    x->err = e;
+    return 1;
+}
+
+static bool creditors_grow(creditors *c)
+{
+    if (c->n < c->cap)
+        return true;
+    size_t cap = c->cap ? c->cap * 2 : 1024;
+    void *p;
+    if (!(p = realloc(c->id, cap * sizeof *c->id)))
+        return false;
+    c->id = p;
+    if (!(p = realloc(c->line, cap * sizeof *c->line)))
+        return false;
+    c->line = p;
+    for (int t = 0; t < CL_TIER_COUNT; t++) {
+        if (!(p = realloc(c->claim[t], cap * sizeof *c->claim[t])))
+            return false;
+        c->claim[t] = p;
+    }
+    c->cap = cap;
+    return true;
+}
+
+/* Trimmed text of column spec into x->buf (NUL-terminated). */
+static const char *field(load_ctx *x, const cl_csv_row *row, int spec, size_t *len)
+{
+    int col = x->h->index[spec];
+    const cl_field *f = &row->fields[col];
+    if (f->len + 9 > x->cap) {
+        char *nb = realloc(x->buf, f->len + 64);
+        if (!nb)
+            return NULL;
+        x->buf = nb;
+        x->cap = f->len + 64;
+    }
+    *len = cl_norm_text(f->p, f->len, x->buf);
+    x->buf[*len] = 0;
+    return x->buf;
+}
+
+static int creditor_row(void *ctx, int chunk, const cl_csv_row *row)
+{
+    load_ctx *x = ctx;
+    creditors *c = x->c;
+    unsigned long long line = (unsigned long long)row->line;
+    size_t len;
+    if (row->error)
+        return load_fail(x, CL_ERR_CSV, "%s:%llu: %s", x->f->path, line, row->error);
+    if (!creditors_grow(c))
+        return load_fail(x, CL_ERR_NOMEM, "out of memory");
+    const char *id = field(x, row, C_ID, &len);
+    if (!id)
+        return load_fail(x, CL_ERR_NOMEM, "out of memory");
+    if (len == 0)
+        return load_fail(x, CL_ERR_INPUT, "%s:%llu: column 'creditor_id': empty", x->f->path,
+                         line);
+    size_t i = c->n;
+    uint32_t first;
+    if (!(c->id[i] = cl_arena_strndup(c->arena, id, len)))
+        return load_fail(x, CL_ERR_NOMEM, "out of memory");
+    int put = cl_strmap_put(c->index, c->id[i], len, (uint32_t)i, &first);
+    if (put < 0)
+        return load_fail(x, CL_ERR_NOMEM, "out of memory");
+    if (put == 0)
+        return load_fail(x, CL_ERR_INPUT,
+                         "%s:%llu: column 'creditor_id': duplicate '%s' (first on line %llu)",
+                         x->f->path, line, id, (unsigned long long)c->line[first]);
+    c->line[i] = row->line;
+    static const int tier_col[CL_TIER_COUNT] = {C_EMPLOYEE, C_TAX, C_ORDINARY};
+    for (int t = 0; t < CL_TIER_COUNT; t++) {
+        const char *v = field(x, row, tier_col[t], &len);
+        if (!v)
+            return load_fail(x, CL_ERR_NOMEM, "out of memory");
+        c->claim[t][i] = 0;
+        if (len && cl_parse_amount(v, len, false, &c->claim[t][i]) != CL_AMT_OK)
+            return load_fail(x, CL_ERR_INPUT, "%s:%llu: column '%s': invalid amount '%s'",
+                             x->f->path, line, creditor_cols[tier_col[t]].name, v);
+    }
+    c->n++;
+    return 0;
+}
+
+static void creditors_free(creditors *c)
+{
+    free(c->id);
+    free(c->line);
+    for (int t = 0; t < CL_TIER_COUNT; t++)
+        free(c->claim[t]);
+    cl_arena_free(c->arena);
+    cl_strmap_free(c->index);
+}
+
+static cl_err creditors_load(const dist_opts *o, creditors *c, cl_diag *d)
+{
+    cl_csv_file *f = NULL;
+    cl_csv_header h = {0};
+    load_ctx x = {.c = c, .d = d};
+    cl_err e;
+    if (!(c->arena = cl_arena_create(0)) || !(c->index = cl_strmap_create(1024)) ||
+        !creditors_grow(c))
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    if ((e = cl_csv_load(o->creditors, o->encoding, &f, d)) ||
+        (e = cl_csv_bind(f, creditor_cols, C_NCOLS, &h, d)))
+        goto done;
+    x.f = f;
+    x.h = &h;
+    cl_csv_chunk chunk;
+    if (cl_csv_split(f, &h, 1, &chunk) == 1) {
+        e = cl_csv_parse_chunk(f, &h, &chunk, 0, creditor_row, &x, d);
+        if (x.err)
+            e = x.err;
+    }
+done:
+    free(x.buf);
+    cl_csv_header_free(&h);
+    cl_csv_file_free(f);
+    return e;
+}
+
+/* ---- outputs ------------------------------------------------------------ */
+
+typedef struct out_row {
+    uint8_t tier;
+    uint32_t idx;
+} out_row;
+
+typedef struct dist_view {
+    const creditors *c;
+    const cl_dist_result *r;
+    int64_t amount;
+    out_row *rows;      /* distribution.csv, in output order */
+    size_t nrows;
+} dist_view;
+
+static int id_cmp(const void *a, const void *b, void *ctx)
+{
+    char *const *ids = ctx;
+    return strcmp(ids[*(const uint32_t *)a], ids[*(const uint32_t *)b]);
+}
+
+/* Tier order, then creditor_id bytewise; claims of 0 are not listed. */
+static cl_err order_rows(dist_view *v, cl_diag *d)
+{
+    const creditors *c = v->c;
+    uint32_t *perm = malloc((c->n ? c->n : 1) * sizeof *perm);
+    v->rows = malloc((c->n * CL_TIER_COUNT + 1) * sizeof *v->rows);
+    if (!perm || !v->rows) {
+        free(perm);
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < c->n; i++)
+        perm[i] = (uint32_t)i;
+    qsort_r(perm, c->n, sizeof *perm, id_cmp, c->id);
+    for (int t = 0; t < CL_TIER_COUNT; t++)
+        for (size_t k = 0; k < c->n; k++)
+            if (c->claim[t][perm[k]] > 0)
+                v->rows[v->nrows++] = (out_row){(uint8_t)t, perm[k]};
+    free(perm);
+    return CL_OK;
+}
+
+static const cl_col dist_cols[] = {
+    {"creditor_id", "债权人编号", CL_COL_TEXT},
+    {"tier", "清偿顺序", CL_COL_TEXT},
+    {"claim", "债权额", CL_COL_MONEY},
+    {"share", "分配额", CL_COL_MONEY},
+};
+
+static void dist_row_fn(void *ctx, size_t i, cl_cell *cells)
+{
+    dist_view *v = ctx;
+    out_row r = v->rows[i];
+    cells[0] = (cl_cell){.s = v->c->id[r.idx], .len = strlen(v->c->id[r.idx])};
+    cells[1] = (cl_cell){.s = cl_tier_name(r.tier), .len = strlen(cl_tier_name(r.tier))};
+    cells[2] = (cl_cell){.i = v->c->claim[r.tier][r.idx]};
+    cells[3] = (cl_cell){.i = v->r->share[r.tier][r.idx]};
+}
+
+static const cl_col summary_cols[] = {
+    {"tier", "清偿顺序", CL_COL_TEXT},
+    {"claims_total", "债权总额", CL_COL_MONEY},
+    {"paid", "分配额", CL_COL_MONEY},
+    {"claims", "债权人数", CL_COL_INT},
+    {"paid_in_full", "全额清偿", CL_COL_INT},
+};
+
+static void summary_row_fn(void *ctx, size_t i, cl_cell *cells)
+{
+    dist_view *v = ctx;
+    const char *name = i < CL_TIER_COUNT ? cl_tier_name((cl_tier)i) : "surplus";
+    cells[0] = (cl_cell){.s = name, .len = strlen(name)};
+    if (i < CL_TIER_COUNT) {
+        cells[1] = (cl_cell){.i = v->r->claims_total[i]};
+        cells[2] = (cl_cell){.i = v->r->paid[i]};
+        cells[3] = (cl_cell){.i = (int64_t)v->r->nclaims[i]};
+        cells[4] = (cl_cell){.i = v->r->paid_in_full[i]};
+    } else {
+        cells[1] = (cl_cell){.i = 0};
+        cells[2] = (cl_cell){.i = v->r->surplus};
+        cells[3] = (cl_cell){.i = 0};
+        cells[4] = (cl_cell){.empty = 1};
+    }
+}
+
+static cl_err write_outputs(const dist_opts *o, dist_view *v, cl_diag *d)
+{
+    cl_outdir *od = NULL;
+    cl_table dist = {.name = "distribution", .title = "分配明细", .cols = dist_cols,
+                     .ncols = 4, .nrows = v->nrows, .row = dist_row_fn, .ctx = v};
+    cl_table summary = {.name = "distribution_summary", .title = "分配汇总",
+                        .cols = summary_cols, .ncols = 5, .nrows = CL_TIER_COUNT + 1,
+                        .row = summary_row_fn, .ctx = v};
+    cl_err e = cl_outdir_begin(o->out, &od, d);
+    if (!e)
+        e = cl_report_csv(cl_outdir_path(od, "distribution.csv"), &dist, CL_AUDIENCE_INTERNAL, d);
+    if (!e)
+        e = cl_report_csv(cl_outdir_path(od, "distribution_summary.csv"), &summary,
+                          CL_AUDIENCE_INTERNAL, d);
+    if (!e && o->xlsx) {
+        char l0[128], a[CL_MONEY_BUFSZ];
+        cl_money_format(v->amount, a);
+        snprintf(l0, sizeof l0, "破产财产分配方案（第一百一十三条）  可分配金额：%s 元", a);
+        const char *lines[2] = {l0, "清偿顺序：职工债权、税款债权、普通债权；"
+                                    "不足清偿同一顺序时按比例分配，尾差按余数大小逐分分配"};
+        cl_summary_block block = {.table = &summary, .chart = CL_CHART_COLUMN, .value_col = 2,
+                                  .chart_title = "各顺序分配额"};
+        cl_book book = {.summary_title = "汇总", .header_lines = lines, .nheader = 2,
+                        .blocks = &block, .nblocks = 1, .sheets = &dist, .nsheets = 1};
+        e = cl_report_xlsx(cl_outdir_path(od, "distribution.xlsx"), &book, CL_AUDIENCE_INTERNAL,
+                           d);
+    }
+    if (!e)
+        e = cl_outdir_commit(od, d);
+    cl_outdir_free(od);
+    return e;
+}
+
+static void print_summary(const dist_view *v)
+{
+    char a[CL_MONEY_BUFSZ], b[CL_MONEY_BUFSZ];
+    cl_money_format(v->amount, a);
+    printf("distributable %s yuan over %zu creditors\n", a, v->c->n);
+    for (int t = 0; t < CL_TIER_COUNT; t++) {
+        cl_money_format(v->r->claims_total[t], a);
+        cl_money_format(v->r->paid[t], b);
+        printf("  %-9s %zu claims, total %s, paid %s%s\n", cl_tier_name((cl_tier)t),
+               v->r->nclaims[t], a, b, v->r->paid_in_full[t] ? " (in full)" : "");
+    }
+    cl_money_format(v->r->surplus, a);
+    printf("  surplus   %s\n", a);
+}
+
+static cl_err parse_amount_arg(const char *s, int64_t *fen, cl_diag *d)
+{
+    cl_amount_status st = cl_parse_amount(s, strlen(s), false, fen);
+    if (st == CL_AMT_OK)
+        return CL_OK;
+    return cl_diag_set(d, CL_ERR_INPUT, "--amount '%s': %s", s,
+                       st == CL_AMT_SIGNED  ? "must not carry a sign"
+                       : st == CL_AMT_RANGE ? "is over 10^11 yuan"
+                       : st == CL_AMT_EMPTY ? "is empty"
+                                            : "is not an amount in yuan (at most two decimals)");
+}
+
+static cl_err distribute_main(const dist_opts *o, cl_progress *p, cl_diag *d)
+{
+    creditors c = {0};
+    cl_dist_result r = {0};
+    dist_view v = {.c = &c, .r = &r};
+    cl_err e;
+    if ((e = parse_amount_arg(o->amount_text, &v.amount, d)))
+        return e;
+    cl_progress_stage(p, "creditors");
+    if ((e = creditors_load(o, &c, d)))
+        goto done;
+    cl_progress_end(p, "%zu creditors", c.n);
+    cl_progress_stage(p, "distribution");
+    cl_dist_input in = {.n = c.n, .creditor_id = (const char *const *)c.id, .amount = v.amount};
+    for (int t = 0; t < CL_TIER_COUNT; t++)
+        in.claim[t] = c.claim[t];
+    if ((e = cl_distribute(&in, &r, d)) || (e = order_rows(&v, d)))
+        goto done;
+    cl_progress_end(p, "%zu shares", v.nrows);
+    cl_progress_stage(p, "outputs");
+    if ((e = write_outputs(o, &v, d)))
+        goto done;
+    cl_progress_end(p, "%s", o->out);
+    if (!o->quiet)
+        print_summary(&v);
+done:
+    free(v.rows);
+    cl_dist_result_free(&r);
+    creditors_free(&c);
+    return e;
+}
 
 int cl_cmd_distribute(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cl_cli_error("'distribute' is not built yet");
-    return CL_EXIT_INTERNAL;
+    dist_opts o = {.xlsx = 1, .progress = -1};
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? CL_EXIT_OK : rc;
+    cl_progress *p = cl_progress_create(o.progress);
+    cl_diag d;
+    cl_diag_clear(&d);
+    cl_err e = distribute_main(&o, p, &d);
+    cl_progress_free(p);
+    if (e) {
+        cl_cli_error("distribute: %s", d.msg[0] ? d.msg : cl_strerror(e));
+        return cl_exit_code(e);
+    }
+    return CL_EXIT_OK;
 }

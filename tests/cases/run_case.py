@@ -44,8 +44,14 @@ class Report:
     def __init__(self):
         self.lines = []
         self.count = 0
+        self.missing_cols = set()
 
     def add(self, fname, key, col, exp, got):
+        if got == "<column missing in output>":
+            if (fname, col) in self.missing_cols:
+                return
+            self.missing_cols.add((fname, col))
+            key = "(all rows)"
         self.count += 1
         if len(self.lines) < MAX_REPORT:
             self.lines.append("%s: key=%s column=%s: expected %r, got %r"
@@ -98,6 +104,12 @@ def claim_keys(rows):
     return out
 
 
+# The shared sample leaves the name of creditors listed only from the books
+# empty; the engine fills it from the ledger (docs/DECISIONS.md). The sample's
+# test sets CL_CASE_FILLED_NAMES=1 to accept a name where the sample has none.
+FILLED_NAMES = os.environ.get("CL_CASE_FILLED_NAMES") == "1"
+
+
 def fmt_key(k):
     if isinstance(k, tuple):
         return "(" + ", ".join(str(x) for x in k if x != "") + ")"
@@ -113,6 +125,8 @@ def compare_cells(rep, fname, key, exp, got, cols, out_cmap, row_ident):
             rep.add(fname, fmt_key(key), col, e, "<column missing in output>")
             continue
         g = got[col]
+        if col == "name" and e == "" and g != "" and FILLED_NAMES:
+            continue  # books-only creditors: the engine names them from the ledger
         if col == "creditor_id":
             if e == "":
                 if g != "":
@@ -234,25 +248,27 @@ def cmp_rejected(rep, exp_dir, out_dir):
 
 def compare(out_dir, exp_dir):
     rep = Report()
+    todo = []
     for f in FILES:
-        if os.path.exists(os.path.join(exp_dir, f)) and \
-                not os.path.exists(os.path.join(out_dir, f)):
+        if not os.path.exists(os.path.join(exp_dir, f)):
+            continue
+        if os.path.exists(os.path.join(out_dir, f)):
+            todo.append(f)
+        else:
             rep.add(f, "-", "<file>", "present", "missing")
-    if rep.count:
-        return rep
     out_creditors = []
     if os.path.exists(os.path.join(out_dir, "creditors.csv")):
         _, out_creditors = read_csv(os.path.join(out_dir, "creditors.csv"))
     out_cmap = creditor_map(out_creditors)
-    if os.path.exists(os.path.join(exp_dir, "claims.csv")):
+    if "claims.csv" in todo:
         cmp_claims(rep, exp_dir, out_dir, out_cmap)
-    if os.path.exists(os.path.join(exp_dir, "creditors.csv")):
+    if "creditors.csv" in todo:
         cmp_creditors(rep, exp_dir, out_dir, out_cmap, out_creditors)
-    if os.path.exists(os.path.join(exp_dir, "roster.csv")):
+    if "roster.csv" in todo:
         cmp_roster(rep, exp_dir, out_dir, out_cmap)
-    if os.path.exists(os.path.join(exp_dir, "review_queue.csv")):
+    if "review_queue.csv" in todo:
         cmp_review(rep, exp_dir, out_dir)
-    if os.path.exists(os.path.join(exp_dir, "overrides_rejected.csv")):
+    if "overrides_rejected.csv" in todo:
         cmp_rejected(rep, exp_dir, out_dir)
     return rep
 

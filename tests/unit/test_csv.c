@@ -187,6 +187,29 @@ static void test_bom_and_raw(void)
     cl_csv_header_free(&h);   /* tolerant */
     cl_csv_file_free(f);
     cl_csv_file_free(NULL);
+
+    /* a header without body: no chunks, no rows */
+    p = fixture_str("hdronly.csv", "a,b,c\r\n\r\n");
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_OK);
+    CHECK_EQ_INT(cl_csv_bind(f, abc, 3, &h, &d), CL_OK);
+    CHECK_EQ_INT(cl_csv_split(f, &h, 4, ch), 1);   /* the blank line is body */
+    collect *c = collect_new();
+    int nch = -1;
+    CHECK_EQ_INT(cl_csv_parse_all(f, &h, 2, on_row, c, &nch, &d), CL_OK);
+    CHECK_EQ_INT(nch, 1);
+    CHECK_EQ_INT(c->seen, 0);
+    cl_csv_header_free(&h);
+    cl_csv_file_free(f);
+    p = fixture_str("hdronly2.csv", "a,b,c");
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_OK);
+    CHECK_EQ_INT(cl_csv_bind(f, abc, 3, &h, &d), CL_OK);
+    CHECK_EQ_INT(cl_csv_plan(f, &h, 2), 0);
+    CHECK_EQ_INT(cl_csv_parse_all(f, &h, 2, on_row, c, &nch, &d), CL_OK);
+    CHECK_EQ_INT(nch, 0);
+    CHECK_EQ_INT(c->seen, 0);
+    collect_free(c);
+    cl_csv_header_free(&h);
+    cl_csv_file_free(f);
 }
 
 typedef struct raw_check { char raw[64]; uint64_t line; int rows; } raw_check;

@@ -202,6 +202,9 @@ static void test_ballots_and_tally(void)
         CHECK_EQ_INT(b->text[3].line, 5);
         CHECK_EQ_STR(b->text[3].creditor_id, "x");
         CHECK_EQ_STR(b->text[7].choice, "maybe");
+        CHECK_EQ_STR(b->text[0].choice, "for");
+        CHECK_EQ_STR(b->text[8].cast_at, "yesterday");
+        CHECK_EQ_STR(b->text[1].channel, "onsite");
         cl_tally_input in = {.nresolutions = m->nresolutions, .types = m->types,
                              .opens_at = m->opens_at, .closes_at = m->closes_at,
                              .nballots = b->n, .ballots = b->ballots};

@@ -184,7 +184,8 @@ static void test_csv_public(void)
     for (int r = 0; r < 6; r++) {
         const char *v[] = {mix_rows[r].id, mix_rows[r].phone, mix_rows[r].bank};
         for (int k = 0; k < 3; k++)
-            CHECK_MSG(!v[k] || !*v[k] || !strstr(got, v[k]), "leaked %s", v[k]);
+            if (v[k] && strlen(v[k]) >= 8)   /* shorter ones are fully starred (rows below) */
+                CHECK_MSG(!strstr(got, v[k]), "leaked %s", v[k]);
         if (mix_rows[r].name && strlen(mix_rows[r].name) > 3)
             CHECK_MSG(!strstr(got, mix_rows[r].name), "leaked %s", mix_rows[r].name);
     }
@@ -357,7 +358,7 @@ static void test_errors(void)
     /* A directory where the file should be. */
     d = (cl_diag){0};
     CHECK(cl_report_xlsx(tmpdir, &b, CL_AUDIENCE_INTERNAL, &d) == CL_ERR_XLSX);
-    CHECK(strstr(d.msg, "Error creating output xlsx file") != NULL || d.msg[0]);
+    CHECK_MSG(strstr(d.msg, "creating output xlsx file") != NULL, "%s", d.msg);
     /* Two data sheets with one name: libxlsxwriter refuses, we report it. */
     cl_table two[2] = {t, t};
     cl_book b2 = {.sheets = two, .nsheets = 2};

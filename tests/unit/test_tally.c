@@ -393,14 +393,14 @@ static void test_xiaoming_vote(void)
 
 static void test_group_names(void)
 {
-    CHECK_EQ_INT(cl_group_parse(" Small_Ordinary ", 16), CL_GROUP_SMALL_ORDINARY);
-    CHECK_EQ_INT(cl_group_parse("SECURED", 7), CL_GROUP_SECURED);
-    CHECK_EQ_INT(cl_group_parse("职工债权组", strlen("职工债权组")), CL_GROUP_EMPLOYEE);
-    CHECK_EQ_INT(cl_group_parse("税款", strlen("税款")), CL_GROUP_TAX);
-    CHECK_EQ_INT(cl_group_parse("", 0), CL_GROUP_NONE);
-    CHECK_EQ_INT(cl_group_parse("  ", 2), CL_GROUP_NONE);
-    CHECK_EQ_INT(cl_group_parse("bonds", 5), CL_GROUP_UNKNOWN);
-    CHECK_EQ_STR(cl_group_name(CL_GROUP_ORDINARY), "ordinary");
+    CHECK_EQ_INT(cl_vote_group_parse(" Small_Ordinary ", 16), CL_GROUP_SMALL_ORDINARY);
+    CHECK_EQ_INT(cl_vote_group_parse("SECURED", 7), CL_GROUP_SECURED);
+    CHECK_EQ_INT(cl_vote_group_parse("职工债权组", strlen("职工债权组")), CL_GROUP_EMPLOYEE);
+    CHECK_EQ_INT(cl_vote_group_parse("税款", strlen("税款")), CL_GROUP_TAX);
+    CHECK_EQ_INT(cl_vote_group_parse("", 0), CL_GROUP_NONE);
+    CHECK_EQ_INT(cl_vote_group_parse("  ", 2), CL_GROUP_NONE);
+    CHECK_EQ_INT(cl_vote_group_parse("bonds", 5), CL_GROUP_UNKNOWN);
+    CHECK_EQ_STR(cl_vote_group_name(CL_GROUP_ORDINARY), "ordinary");
     CHECK_EQ_STR(cl_ballot_reason_name(CL_BR_WRONG_GROUP), "WRONG_GROUP");
 }
 

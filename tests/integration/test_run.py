@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `claims run`: the binary on real files, as a user runs it.
+
+Determinism (threads 1/2/4/8, repeated runs), atomic outputs (a failed run
+leaves the previous outputs intact, no staging left), error messages naming
+file, line and column, --max-bad-rows, GB18030 input, the case key.
+Environment: CL_CLAIMS (binary), CL_SAMPLES (shared samples dir)."""
+import csv
+import filecmp
+import hashlib
+import hmac
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+CLAIMS = os.environ.get("CL_CLAIMS", "build/engine/claims")
+SAMPLE = os.path.join(os.environ.get("CL_SAMPLES", "../shared/samples"), "xiaoming-mini")
+OUTPUTS = ["claims.csv", "creditors.csv", "roster.csv", "review_queue.csv",
+           "overrides_rejected.csv", "rejected_rows.csv", "report.xlsx"]
+
+
+def run(args, **kw):
+    return subprocess.run([CLAIMS] + args, capture_output=True, text=True, **kw)
+
+
+def run_case(case_dir, out, *extra, overrides=True):
+    args = ["run", "--case", os.path.join(case_dir, "case.conf"),
+            "--submissions", os.path.join(case_dir, "submissions.csv"),
+            "--ledger", os.path.join(case_dir, "ledger.csv"), "--out", out, "--quiet"]
+    if overrides and os.path.exists(os.path.join(case_dir, "overrides.csv")):
+        args += ["--overrides", os.path.join(case_dir, "overrides.csv")]
+    return run(args + list(extra))
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+class Base(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="cl_it_")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def copy_sample(self, name="case"):
+        d = os.path.join(self.tmp, name)
+        shutil.copytree(SAMPLE, d, ignore=shutil.ignore_patterns("expected"))
+        return d
+
+
+class Determinism(Base):
+    def assert_same_outputs(self, a, b):
+        for f in OUTPUTS:
+            self.assertTrue(filecmp.cmp(os.path.join(a, f), os.path.join(b, f), shallow=False),
+                            f"{f} differs between {a} and {b}")
+        ma = json.load(open(os.path.join(a, "manifest.json")))
+        mb = json.load(open(os.path.join(b, "manifest.json")))
+        ma.pop("run"), mb.pop("run")
+        self.assertEqual(ma, mb)
+
+    def test_threads_and_repeats_give_identical_bytes(self):
+        case = self.copy_sample()
+        outs = []
+        for t in ["1", "2", "4", "8", "2"]:
+            out = os.path.join(self.tmp, f"out{len(outs)}")
+            r = run_case(case, out, "--threads", t)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            outs.append(out)
+        for o in outs[1:]:
+            self.assert_same_outputs(outs[0], o)
+
+    def test_generated_case_threads(self):
+        gen = os.path.join(self.tmp, "gen")
+        r = run(["gen", "--scenario", "xiaoming", "--scale", "0.05", "--seed", "7", "--out", gen])
+        if r.returncode != 0:
+            self.fail("claims gen failed: " + r.stderr)
+        o1, o4 = os.path.join(self.tmp, "g1"), os.path.join(self.tmp, "g4")
+        self.assertEqual(run_case(gen, o1, "--threads", "1").returncode, 0)
+        self.assertEqual(run_case(gen, o4, "--threads", "4").returncode, 0)
+        self.assert_same_outputs(o1, o4)
+        self.assertGreater(len(read_csv(os.path.join(o1, "claims.csv"))), 1000)
+
+
+class Atomicity(Base):
+    def test_failed_run_keeps_previous_outputs(self):
+        case = self.copy_sample()
+        out = os.path.join(self.tmp, "out")
+        self.assertEqual(run_case(case, out).returncode, 0)
+        before = {f: open(os.path.join(out, f), "rb").read() for f in OUTPUTS}
+        with open(os.path.join(case, "ledger.csv"), "a", encoding="utf-8") as f:
+            f.write("LE999,XM1,deposit,12,34.00,2018-01-01,a,PRC_ID,1,1\n")
+        r = run_case(case, out)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        for f in OUTPUTS:
+            self.assertEqual(open(os.path.join(out, f), "rb").read(), before[f], f)
+        leftovers = [n for n in os.listdir(self.tmp) if ".tmp-" in n]
+        self.assertEqual(leftovers, [])
+
+    def test_success_replaces_outputs(self):
+        case = self.copy_sample()
+        out = os.path.join(self.tmp, "out")
+        os.makedirs(out)
+        open(os.path.join(out, "stale.txt"), "w").write("old")
+        self.assertEqual(run_case(case, out).returncode, 0)
+        self.assertFalse(os.path.exists(os.path.join(out, "stale.txt")))
+        self.assertTrue(os.path.exists(os.path.join(out, "manifest.json")))
+
+
+class Errors(Base):
+    def test_missing_column_names_file_and_column(self):
+        case = self.copy_sample()
+        p = os.path.join(case, "submissions.csv")
+        rows = open(p, encoding="utf-8").read().split("\n")
+        rows[0] = rows[0].replace("principal", "principle")
+        open(p, "w", encoding="utf-8").write("\n".join(rows))
+        r = run_case(case, os.path.join(self.tmp, "out"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("submissions.csv", r.stderr)
+        self.assertIn("principal", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "out")))
+
+    def test_bad_ledger_row_names_line_and_column(self):
+        case = self.copy_sample()
+        p = os.path.join(case, "ledger.csv")
+        lines = open(p, encoding="utf-8").read().splitlines()
+        lines.insert(5, "LEBAD,XM10000001,deposit,abc,2018-01-01 00:00:00,,,,")
+        open(p, "w", encoding="utf-8").write("\n".join(lines) + "\n")
+        r = run_case(case, os.path.join(self.tmp, "out"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("ledger.csv:6", r.stderr)
+        self.assertIn("amount", r.stderr)
+        out = os.path.join(self.tmp, "out2")
+        r = run_case(case, out, "--max-bad-rows", "1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        bad = read_csv(os.path.join(out, "rejected_rows.csv"))
+        self.assertEqual(len(bad), 1)
+        self.assertEqual(bad[0]["line"], "6")
+        self.assertEqual(bad[0]["column"], "amount")
+        self.assertIn("LEBAD", bad[0]["raw"])
+
+    def test_wrong_field_count(self):
+        case = self.copy_sample()
+        p = os.path.join(case, "submissions.csv")
+        lines = open(p, encoding="utf-8").read().splitlines()
+        lines.insert(3, "SBX,2018-04-03 09:00:51,individual")
+        open(p, "w", encoding="utf-8").write("\n".join(lines) + "\n")
+        r = run_case(case, os.path.join(self.tmp, "out"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("submissions.csv:4", r.stderr)
+
+    def test_case_conf_unknown_key_names_line(self):
+        case = self.copy_sample()
+        with open(os.path.join(case, "case.conf"), "a", encoding="utf-8") as f:
+            f.write("deadline_extension = 3\n")
+        r = run_case(case, os.path.join(self.tmp, "out"))
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r"case\.conf:\d+: unknown key 'deadline_extension'")
+
+    def test_usage(self):
+        self.assertEqual(run(["run"]).returncode, 2)
+        self.assertEqual(run(["run", "--bogus"]).returncode, 2)
+        self.assertEqual(run(["frobnicate"]).returncode, 2)
+        for cmd in (["--help"], ["run", "--help"], ["gen", "--help"], ["rules", "--help"],
+                    ["tally", "--help"], ["distribute", "--help"]):
+            r = run(cmd)
+            self.assertEqual(r.returncode, 0, cmd)
+            self.assertIn("usage", r.stdout.lower(), cmd)
+        self.assertRegex(run(["--version"]).stdout, r"^claims \d+\.\d+")
+
+
+class Encodings(Base):
+    def test_gb18030_input_gives_same_outputs(self):
+        case = self.copy_sample()
+        for name in ("submissions.csv", "overrides.csv"):
+            p = os.path.join(case, name)
+            data = open(p, encoding="utf-8").read()
+            open(p, "wb").write(data.replace("\n", "\r\n").encode("gb18030"))
+        a, b = os.path.join(self.tmp, "a"), os.path.join(self.tmp, "b")
+        self.assertEqual(run_case(SAMPLE, a).returncode, 0)
+        r = run_case(case, b)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for f in ["claims.csv", "creditors.csv", "roster.csv"]:
+            self.assertTrue(filecmp.cmp(os.path.join(a, f), os.path.join(b, f), shallow=False), f)
+        m = json.load(open(os.path.join(b, "manifest.json")))
+        self.assertEqual(m["inputs"]["submissions"]["encoding"].lower().replace("-", ""), "gb18030")
+
+
+class CaseKey(Base):
+    def test_creditor_id_is_keyed_and_stable(self):
+        case = self.copy_sample()
+        conf = os.path.join(case, "case.conf")
+        text = open(conf, encoding="utf-8").read()
+        open(conf, "w", encoding="utf-8").write(
+            "\n".join(l for l in text.splitlines() if not l.startswith("creditor_key")) + "\n")
+        a, b = os.path.join(self.tmp, "a"), os.path.join(self.tmp, "b")
+        r = run_case(case, a)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("case.key", r.stderr)
+        key = os.path.join(case, "case.key")
+        self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)
+        self.assertEqual(run_case(case, b).returncode, 0)
+        ca = read_csv(os.path.join(a, "creditors.csv"))
+        cb = read_csv(os.path.join(b, "creditors.csv"))
+        self.assertEqual([r["creditor_id"] for r in ca], [r["creditor_id"] for r in cb])
+        # a different key gives different ids; no id is an unkeyed hash of the number
+        c = os.path.join(self.tmp, "c")
+        self.assertEqual(run_case(SAMPLE, c).returncode, 0)
+        cc = {(r["id_type"], r["id_number"]): r["creditor_id"] for r in read_csv(os.path.join(c, "creditors.csv"))}
+        for r in ca:
+            self.assertNotEqual(cc[(r["id_type"], r["id_number"])], r["creditor_id"])
+            for h in (hashlib.sha256, hashlib.md5, hashlib.sha1):
+                self.assertNotIn(r["creditor_id"], h(r["id_number"].encode()).hexdigest())
+        sample_key = b"sample-case-key-not-secret"
+        for (t, n), cid in cc.items():
+            want = hmac.new(sample_key, f"{t}:{n}".encode(), hashlib.sha256).hexdigest()[:16]
+            self.assertEqual(cid, want)
+
+
+class Publish(Base):
+    def test_public_list_masks_personal_data(self):
+        out = os.path.join(self.tmp, "out")
+        r = run_case(SAMPLE, out, "--public")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        internal = read_csv(os.path.join(out, "creditors.csv"))
+        public = open(os.path.join(out, "public", "creditors.csv"), encoding="utf-8").read()
+        subs = read_csv(os.path.join(SAMPLE, "submissions.csv"))
+        secrets = {r["id_number"] for r in internal if len(r["id_number"]) > 8}
+        secrets |= {s["phone"] for s in subs if len(s["phone"]) >= 11}
+        secrets |= {s["bank_account"].replace(" ", "") for s in subs if len(s["bank_account"]) > 8}
+        for sec in secrets:
+            self.assertNotIn(sec, public)
+        self.assertIn("**", public)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
