@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "core/cl_money.h"
 #include "engine/cl_stages.h"
@@ -19,24 +18,87 @@ const char *cl_group_name(cl_group g)
 
 /* creditor_id = first 8 bytes (16 hex) of HMAC-SHA-256(case key,
  * "<ID_TYPE>:<id_number>"). Stable across runs and thread counts for one
- * case key; without the key it reveals nothing of the ID number. */
-static void derive_creditor_id(const cl_case *cfg, const cl_identity *id, char out[17])
+ * case key; without the key it reveals nothing of the ID number. The key
+ * schedule (inner and outer padded blocks) is hashed once; each identity
+ * then costs two SHA-256 context copies. */
+typedef struct hmac_key {
+    EVP_MD_CTX *inner, *outer;
+} hmac_key;
+
+static int hmac_key_init(hmac_key *k, const unsigned char *key, size_t len)
+{
+    unsigned char block[64] = {0}, pad[64];
+    if (len > sizeof block) {
+        unsigned int n = 0;
+        EVP_Digest(key, len, block, &n, EVP_sha256(), NULL);
+    } else {
+        memcpy(block, key, len);
+    }
+    k->inner = EVP_MD_CTX_new();
+    k->outer = EVP_MD_CTX_new();
+    if (!k->inner || !k->outer)
+        return -1;
+    for (int i = 0; i < 64; i++)
+        pad[i] = block[i] ^ 0x36;
+    if (!EVP_DigestInit_ex(k->inner, EVP_sha256(), NULL) || !EVP_DigestUpdate(k->inner, pad, 64))
+        return -1;
+    for (int i = 0; i < 64; i++)
+        pad[i] = block[i] ^ 0x5c;
+    if (!EVP_DigestInit_ex(k->outer, EVP_sha256(), NULL) || !EVP_DigestUpdate(k->outer, pad, 64))
+        return -1;
+    return 0;
+}
+
+static void hmac_key_free(hmac_key *k)
+{
+    EVP_MD_CTX_free(k->inner);
+    EVP_MD_CTX_free(k->outer);
+}
+
+static int derive_creditor_id(const hmac_key *k, EVP_MD_CTX *work, const cl_identity *id,
+                              char out[17])
 {
     char msg[512];
     int n = snprintf(msg, sizeof msg, "%s:%s", cl_id_type_name((cl_id_type)id->id_type),
                      id->id_number);
     if (n < 0 || (size_t)n >= sizeof msg)
         n = (int)sizeof msg - 1;
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int maclen = 0;
-    HMAC(EVP_sha256(), cfg->key, (int)cfg->key_len, (const unsigned char *)msg, (size_t)n, mac,
-         &maclen);
+    unsigned char ih[32], mac[32];
+    if (!EVP_MD_CTX_copy_ex(work, k->inner) || !EVP_DigestUpdate(work, msg, (size_t)n) ||
+        !EVP_DigestFinal_ex(work, ih, NULL) || !EVP_MD_CTX_copy_ex(work, k->outer) ||
+        !EVP_DigestUpdate(work, ih, sizeof ih) || !EVP_DigestFinal_ex(work, mac, NULL))
+        return -1;
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < 8; i++) {
         out[2 * i] = hex[mac[i] >> 4];
         out[2 * i + 1] = hex[mac[i] & 15];
     }
     out[16] = '\0';
+    return 0;
+}
+
+/* creditor_id for the identities of the given creditors, in parallel. */
+static cl_err derive_ids(cl_batch *b, cl_diag *d)
+{
+    hmac_key k = {NULL, NULL};
+    int failed = 0;
+    if (hmac_key_init(&k, b->cfg.key, b->cfg.key_len) < 0)
+        failed = 1;
+    #pragma omp parallel num_threads(b->nthreads) if (!failed)
+    {
+        EVP_MD_CTX *work = EVP_MD_CTX_new();
+        #pragma omp for schedule(static)
+        for (size_t i = 0; i < b->ncreditors; i++) {
+            cl_identity *id = &b->ids[b->creditors[i].identity];
+            if (!work || derive_creditor_id(&k, work, id, id->creditor_id) < 0) {
+                #pragma omp atomic write
+                failed = 1;
+            }
+        }
+        EVP_MD_CTX_free(work);
+    }
+    hmac_key_free(&k);
+    return failed ? cl_diag_set(d, CL_ERR_INTERNAL, "SHA-256 failed deriving creditor_id") : CL_OK;
 }
 
 typedef enum tier { T_SECURED, T_EMPLOYEE, T_TAX, T_ORDINARY } tier;
@@ -160,6 +222,9 @@ static cl_err build_creditors(cl_batch *b, cl_diag *d)
         finish_creditor(&b->cfg, &b->creditors[i]);
     }
     b->ncreditors = n;
+    cl_err err = derive_ids(b, d);
+    if (err)
+        return err;
     sort_batch = b;
     qsort(b->creditors, n, sizeof *b->creditors, by_creditor_id);
     return CL_OK;
@@ -182,9 +247,6 @@ static cl_err build_roster(cl_batch *b, cl_diag *d)
 
 cl_err cl_aggregate(cl_batch *b, cl_diag *d)
 {
-    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
-    for (size_t i = 0; i < b->nids; i++)
-        derive_creditor_id(&b->cfg, &b->ids[i], b->ids[i].creditor_id);
     cl_err err = build_creditors(b, d);
     if (err)
         return err;

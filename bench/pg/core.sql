@@ -379,7 +379,7 @@ SELECT s.ln, s.submission_id, 'submission'::text AS source, s.id_type, s.id_numb
        s.name, s.kind, s.category, s.account_ref, s.matched, s.secured,
        coalesce(o.status, s.status) AS status,
        coalesce(o.codes, s.codes) AS codes,
-       s.principal + s.interest + s.other AS declared,
+       CASE WHEN s.dup THEN 0 ELSE s.principal + s.interest + s.other END AS declared,
        coalesce(o.cp, 0) AS cp, coalesce(o.ci, 0) AS ci, coalesce(o.co, 0) AS co,
        s.superseded_by, coalesce(o.late, false) AS late, s.ts
 FROM sub s LEFT JOIN oper o USING (ln);
