@@ -152,26 +152,26 @@ static const char *creditor_id_of(const cl_batch *b, const cl_claim *c)
 
 static const cl_col claim_cols[] = {
     {"submission_id", "申报编号", CL_COL_TEXT},
-    {"source", "来源", CL_COL_TEXT},
+    {"source", NULL, CL_COL_TEXT},
     {"creditor_id", "债权人编号", CL_COL_TEXT},
     {"name", "债权人名称", CL_COL_PII_NAME},
-    {"id_type", "证件类型", CL_COL_TEXT},
+    {"id_type", NULL, CL_COL_TEXT},
     {"id_number", "证件号码", CL_COL_PII_ID},
     {"category", "债权类别", CL_COL_TEXT},
-    {"account_ref", "账户编号", CL_COL_TEXT},
+    {"account_ref", NULL, CL_COL_TEXT},
     {"matched_account", "匹配账户", CL_COL_TEXT},
     {"status", "状态", CL_COL_TEXT},
     {"codes", "原因代码", CL_COL_TEXT},
     {"declared_total", "申报总额", CL_COL_MONEY},
-    {"confirmed_principal", "确认本金", CL_COL_MONEY},
-    {"confirmed_interest", "确认利息", CL_COL_MONEY},
-    {"confirmed_other", "确认其他", CL_COL_MONEY},
+    {"confirmed_principal", NULL, CL_COL_MONEY},
+    {"confirmed_interest", NULL, CL_COL_MONEY},
+    {"confirmed_other", NULL, CL_COL_MONEY},
     {"confirmed_total", "确认总额", CL_COL_MONEY},
     {"voting_amount", "表决额", CL_COL_MONEY},
     {"superseded_by", "被替代于", CL_COL_TEXT},
     {"late", "逾期申报", CL_COL_INT},
     {"submitted_at", "申报时间", CL_COL_TIME},
-    {"line", "行号", CL_COL_INT},
+    {"line", NULL, CL_COL_INT},
 };
 enum { CLAIM_NCOLS = sizeof claim_cols / sizeof claim_cols[0] };
 
@@ -266,13 +266,13 @@ static const cl_col roster_cols[] = {
     {"temporary", "临时确定额", CL_COL_MONEY},
     {"unsecured_voting", "无财产担保表决额", CL_COL_MONEY},
     {"secured_voting", "有财产担保表决额", CL_COL_MONEY},
-    {"voting_amount", "表决额", CL_COL_MONEY},
+    {"voting_amount", NULL, CL_COL_MONEY},
     {"groups", "表决组", CL_COL_TEXT},
-    {"group_secured", "担保组表决额", CL_COL_MONEY},
-    {"group_employee", "职工组表决额", CL_COL_MONEY},
-    {"group_tax", "税款组表决额", CL_COL_MONEY},
-    {"group_ordinary", "普通组表决额", CL_COL_MONEY},
-    {"group_small_ordinary", "小额普通组表决额", CL_COL_MONEY},
+    {"group_secured", NULL, CL_COL_MONEY},
+    {"group_employee", NULL, CL_COL_MONEY},
+    {"group_tax", NULL, CL_COL_MONEY},
+    {"group_ordinary", NULL, CL_COL_MONEY},
+    {"group_small_ordinary", NULL, CL_COL_MONEY},
 };
 enum { ROSTER_NCOLS = sizeof roster_cols / sizeof roster_cols[0] };
 

@@ -245,86 +245,90 @@ static bool matched_category(int cat)
            cat == CL_CAT_EMPLOYEE;
 }
 
-/* Index key: category byte + payload. */
-static size_t make_key(char *buf, size_t cap, int cat, const void *payload, size_t n)
-{
-    if (n + 1 > cap)
-        n = cap - 1;
-    buf[0] = (char)cat;
-    memcpy(buf + 1, payload, n);
-    return n + 1;
-}
+/* Candidate accounts per category: by phone (deposit and balance only;
+ * keys are the accounts' own phone strings) and by holder identity (dense
+ * arrays indexed by identity). AMBIGUOUS marks a phone or identity that
+ * several accounts share. */
+typedef struct match_index {
+    cl_strmap *phone[CL_CAT_COUNT];
+    uint32_t *by_id[CL_CAT_COUNT];
+} match_index;
 
-static cl_err index_unique(cl_strmap *m, cl_arena *a, const char *key, size_t n, uint32_t acct)
+static void match_index_free(match_index *m)
 {
-    uint32_t prev;
-    if (cl_strmap_get(m, key, n, &prev)) {
-        if (prev != acct)
-            cl_strmap_set(m, key, n, AMBIGUOUS);
-        return CL_OK;
+    for (int c = 0; c < CL_CAT_COUNT; c++) {
+        cl_strmap_free(m->phone[c]);
+        free(m->by_id[c]);
     }
-    char *k = cl_arena_strndup(a, key, n);
-    if (!k || cl_strmap_put(m, k, n, acct, NULL) < 0)
-        return CL_ERR_NOMEM;
-    return CL_OK;
 }
 
-static cl_err build_match_indexes(cl_batch *b, cl_strmap **by_phone, cl_strmap **by_id)
+static void note_unique(uint32_t *slot, uint32_t acct)
 {
-    *by_phone = cl_strmap_create(b->naccounts);
-    *by_id = cl_strmap_create(b->naccounts / 4 + 16);
-    if (!*by_phone || !*by_id)
-        return CL_ERR_NOMEM;
-    char key[300];
+    if (*slot == CL_NONE)
+        *slot = acct;
+    else if (*slot != acct)
+        *slot = AMBIGUOUS;
+}
+
+static int index_phone(cl_strmap *m, const char *phone, uint32_t acct)
+{
+    size_t n = strlen(phone);
+    uint32_t prev;
+    int put = cl_strmap_put(m, phone, n, acct, &prev);
+    if (put == 0 && prev != acct)
+        return cl_strmap_set(m, phone, n, AMBIGUOUS);
+    return put < 0 ? -1 : 0;
+}
+
+static cl_err build_match_index(const cl_batch *b, match_index *m)
+{
+    memset(m, 0, sizeof *m);
+    for (int cat = CL_CAT_DEPOSIT; cat <= CL_CAT_EMPLOYEE; cat++) {
+        m->by_id[cat] = malloc((b->nids + 1) * sizeof *m->by_id[cat]);
+        if (!m->by_id[cat])
+            return CL_ERR_NOMEM;
+        for (size_t i = 0; i < b->nids; i++)
+            m->by_id[cat][i] = CL_NONE;
+        if ((cat == CL_CAT_DEPOSIT || cat == CL_CAT_BALANCE) &&
+            !(m->phone[cat] = cl_strmap_create(b->naccounts)))
+            return CL_ERR_NOMEM;
+    }
     for (size_t i = 0; i < b->naccounts; i++) {
         const cl_account *a = &b->accounts[i];
         for (int cat = CL_CAT_DEPOSIT; cat <= CL_CAT_EMPLOYEE; cat++) {
             if (!(a->has_cat & (1u << cat)))
                 continue;
-            if ((cat == CL_CAT_DEPOSIT || cat == CL_CAT_BALANCE) && a->phone[0]) {
-                size_t n = make_key(key, sizeof key, cat, a->phone, strlen(a->phone));
-                if (index_unique(*by_phone, b->arena, key, n, (uint32_t)i))
-                    return CL_ERR_NOMEM;
-            }
-            if (a->identity != CL_NONE) {
-                size_t n = make_key(key, sizeof key, cat, &a->identity, sizeof a->identity);
-                if (index_unique(*by_id, b->arena, key, n, (uint32_t)i))
-                    return CL_ERR_NOMEM;
-            }
+            if (m->phone[cat] && a->phone[0] && index_phone(m->phone[cat], a->phone, (uint32_t)i))
+                return CL_ERR_NOMEM;
+            if (a->identity != CL_NONE)
+                note_unique(&m->by_id[cat][a->identity], (uint32_t)i);
         }
     }
     return CL_OK;
 }
 
-static uint32_t lookup_unique(const cl_strmap *m, const char *key, size_t n)
+static uint32_t unique_or_none(uint32_t v)
 {
-    uint32_t v;
-    if (!cl_strmap_get(m, key, n, &v) || v == AMBIGUOUS)
-        return CL_NONE;
-    return v;
+    return v == AMBIGUOUS ? CL_NONE : v;
 }
 
-static void match_one(const cl_batch *b, const cl_strmap *by_phone, const cl_strmap *by_id,
-                      cl_claim *c)
+static void match_one(const cl_batch *b, const match_index *m, cl_claim *c)
 {
     const cl_sub *s = &b->subs[c->sub];
     uint32_t acct;
-    char key[300];
     if (s->account_ref[0] &&
         cl_strmap_get(b->account_index, s->account_ref, strlen(s->account_ref), &acct)) {
         c->account = acct;
         return;
     }
-    if ((c->category == CL_CAT_DEPOSIT || c->category == CL_CAT_BALANCE) && s->phone_valid) {
-        size_t n = make_key(key, sizeof key, c->category, s->phone, strlen(s->phone));
-        if ((acct = lookup_unique(by_phone, key, n)) != CL_NONE) {
-            c->account = acct;
-            cl_codes_add(&c->codes, CL_C_MATCHED_BY_PHONE);
-            return;
-        }
+    if (m->phone[c->category] && s->phone_valid &&
+        cl_strmap_get(m->phone[c->category], s->phone, strlen(s->phone), &acct) &&
+        (acct = unique_or_none(acct)) != CL_NONE) {
+        c->account = acct;
+        cl_codes_add(&c->codes, CL_C_MATCHED_BY_PHONE);
+        return;
     }
-    size_t n = make_key(key, sizeof key, c->category, &c->identity, sizeof c->identity);
-    if ((acct = lookup_unique(by_id, key, n)) != CL_NONE) {
+    if ((acct = unique_or_none(m->by_id[c->category][c->identity])) != CL_NONE) {
         c->account = acct;
         cl_codes_add(&c->codes, CL_C_MATCHED_BY_ID);
     }
@@ -332,20 +336,18 @@ static void match_one(const cl_batch *b, const cl_strmap *by_phone, const cl_str
 
 cl_err cl_step4_book_matching(cl_batch *b, cl_diag *d)
 {
-    cl_strmap *by_phone = NULL, *by_id = NULL;
-    if (build_match_indexes(b, &by_phone, &by_id)) {
-        cl_strmap_free(by_phone);
-        cl_strmap_free(by_id);
+    match_index m;
+    if (build_match_index(b, &m)) {
+        match_index_free(&m);
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     }
     #pragma omp parallel for schedule(static) num_threads(b->nthreads)
     for (size_t i = 0; i < b->nsubs; i++) {
         cl_claim *c = &b->claims[i];
         if (c->status == CL_ST_NONE && matched_category(c->category))
-            match_one(b, by_phone, by_id, c);
+            match_one(b, &m, c);
     }
-    cl_strmap_free(by_phone);
-    cl_strmap_free(by_id);
+    match_index_free(&m);
     return CL_OK;
 }
 

@@ -27,7 +27,7 @@ typedef enum cl_col_kind {
 
 typedef struct cl_col {
     const char *key;     /* CSV header (English, contract §10) */
-    const char *title;   /* XLSX header (Chinese) */
+    const char *title;   /* XLSX header (Chinese); NULL: a CSV-only column */
     cl_col_kind kind;
 } cl_col;
 
@@ -41,7 +41,9 @@ typedef struct cl_cell {
 } cl_cell;
 
 /* Fills cells[0..ncols) for row `row`. Text must stay valid until the next
- * call. Called in row order, from one thread per table. */
+ * call. Called in row order, from one thread per table: cl_report_xlsx writes
+ * the data sheets of different tables concurrently, so tables must not share
+ * mutable ctx state (give each table its own buffers). */
 typedef void (*cl_row_fn)(void *ctx, size_t row, cl_cell *cells);
 
 typedef struct cl_table {

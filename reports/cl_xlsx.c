@@ -20,7 +20,9 @@
 #include <string.h>
 
 #include <omp.h>
+#include <dlfcn.h>
 #include <pthread.h>
+#include <zlib.h>
 #include <xlsxwriter.h>
 
 #include "core/cl_money.h"
@@ -207,11 +209,22 @@ static lxw_error write_cell(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const c
     return err;
 }
 
-static lxw_error write_header(lxw_worksheet *ws, lxw_row_t r, const cl_table *t,
-                              const formats *f, int *widths)
+/* The workbook shows the columns that have a title, in order; a column with
+ * a NULL title is CSV-only (cl_report.h). */
+static int shown_columns(const cl_table *t, int *shown)
 {
-    for (int c = 0; c < t->ncols; c++) {
-        const char *title = t->cols[c].title ? t->cols[c].title : t->cols[c].key;
+    int n = 0;
+    for (int c = 0; c < t->ncols; c++)
+        if (t->cols[c].title)
+            shown[n++] = c;
+    return n;
+}
+
+static lxw_error write_header(lxw_worksheet *ws, lxw_row_t r, const cl_table *t,
+                              const int *shown, int nshown, const formats *f, int *widths)
+{
+    for (int c = 0; c < nshown; c++) {
+        const char *title = t->cols[shown[c]].title;
         lxw_error err = worksheet_write_string(ws, r, (lxw_col_t)c, title, f->bold);
         if (err)
             return err;
@@ -232,6 +245,27 @@ static lxw_error set_widths(lxw_worksheet *ws, const int *widths, int ncols)
             return err;
     }
     return LXW_NO_ERROR;
+}
+
+/* ---- compression level --------------------------------------------------
+ * libxlsxwriter (through minizip) deflates every part of the workbook at zlib's
+ * default level 6 and offers no option to change it; for the large sheets of
+ * a nightly run that compression is most of the time spent writing. This
+ * definition interposes zlib's deflateInit2_ (the executable exports it, see
+ * reports/CMakeLists.txt) and asks for level 1: about 3x faster, files ~30%
+ * larger, and still deterministic. Nothing else in the process deflates. */
+int deflateInit2_(z_streamp strm, int level, int method, int window_bits, int mem_level,
+                  int strategy, const char *version, int stream_size)
+{
+    typedef int (*init_fn)(z_streamp, int, int, int, int, int, const char *, int);
+    static init_fn real;
+    if (!real)
+        real = (init_fn)dlsym(RTLD_NEXT, "deflateInit2_");
+    if (!real)
+        return Z_VERSION_ERROR;
+    (void)level;
+    return real(strm, Z_BEST_SPEED, method, window_bits, mem_level, strategy, version,
+                stream_size);
 }
 
 /* ---- data sheets -------------------------------------------------------- */
@@ -283,13 +317,15 @@ static void job_fail(job *jb, const char *where, size_t row, int col, lxw_error 
 static void write_table(job *jb, cl_audience a, const formats *f)
 {
     const cl_table *t = jb->t;
-    int nc = t->ncols;
-    cl_cell *cells = calloc((size_t)(nc > 0 ? nc : 1), sizeof *cells);
-    int *widths = calloc((size_t)(nc > 0 ? nc : 1), sizeof *widths);
+    int nall = t->ncols;
+    cl_cell *cells = calloc((size_t)(nall > 0 ? nall : 1), sizeof *cells);
+    int *widths = calloc((size_t)(nall > 0 ? nall : 1), sizeof *widths);
+    int *shown = calloc((size_t)(nall > 0 ? nall : 1), sizeof *shown);
     scratch sc = {NULL, 0};
     lxw_error err = LXW_NO_ERROR;
     size_t row = 0;
-    if (!cells || !widths) {
+    int nc = shown ? shown_columns(t, shown) : 0;
+    if (!cells || !widths || !shown) {
         job_fail(jb, jb->names[0], 0, 0, LXW_ERROR_MEMORY_MALLOC_FAILED);
         goto out;
     }
@@ -298,16 +334,16 @@ static void write_table(job *jb, cl_audience a, const formats *f)
         size_t first = (size_t)p * XLSX_MAX_DATA_ROWS;
         size_t last = first + XLSX_MAX_DATA_ROWS < t->nrows ? first + XLSX_MAX_DATA_ROWS
                                                             : t->nrows;
-        if ((err = write_header(ws, 0, t, f, widths)))
+        if ((err = write_header(ws, 0, t, shown, nc, f, widths)))
             goto fail;
         for (row = first; row < last; row++) {
-            memset(cells, 0, (size_t)nc * sizeof *cells);
+            memset(cells, 0, (size_t)nall * sizeof *cells);
             t->row(t->ctx, row, cells);
             for (int c = 0; c < nc; c++) {
                 int ignored = 0;   /* widths come from the first rows only */
                 int *wslot = row < XLSX_WIDTH_ROWS ? &widths[c] : &ignored;
-                err = write_cell(ws, (lxw_row_t)(row - first + 1), (lxw_col_t)c, &t->cols[c],
-                                 &cells[c], a, f, &sc, wslot);
+                err = write_cell(ws, (lxw_row_t)(row - first + 1), (lxw_col_t)c,
+                                 &t->cols[shown[c]], &cells[shown[c]], a, f, &sc, wslot);
                 if (err) {
                     job_fail(jb, jb->names[p], row - first + 1, c, err);
                     goto out;
@@ -327,6 +363,7 @@ fail:
 out:
     free(cells);
     free(widths);
+    free(shown);
     free(sc.p);
 }
 
@@ -338,7 +375,9 @@ static lxw_error summary_block(lxw_workbook *wb, lxw_worksheet *ws, const char *
                                lxw_chart **chart_out)
 {
     const cl_table *t = blk->table;
-    lxw_error err = write_header(ws, *r, t, f, widths);
+    int shown[64];
+    int nshown = t->ncols <= 64 ? shown_columns(t, shown) : 0;
+    lxw_error err = write_header(ws, *r, t, shown, nshown, f, widths);
     cl_cell *cells = calloc((size_t)(t->ncols > 0 ? t->ncols : 1), sizeof *cells);
     if (!cells)
         return LXW_ERROR_MEMORY_MALLOC_FAILED;

@@ -184,7 +184,7 @@ FROM (SELECT ln, btrim(account_ref) AS account_ref, c AS category, f AS fen,
               OR cl_fw(booked_at) !~ '^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2})?)?') AS bad,
              coalesce(cl_fw(name), '') AS name, coalesce(cl_fw(id_type), '') AS id_type,
              coalesce(cl_fw(id_number), '') AS id_number, coalesce(cl_fw(phone), '') AS phone
-      FROM led_raw, LATERAL (SELECT cl_cat(category) AS c, cl_fen(amount, true) AS f) x) l
+      FROM led_raw, LATERAL (SELECT cl_cat(category) AS c, cl_fen(amount, true) AS f OFFSET 0) x) l
 GROUP BY account_ref, category;
 
 -- One holder per account: the first non-empty value of each field.
@@ -256,7 +256,8 @@ CROSS JOIN LATERAL (SELECT cl_kind(r.creditor_kind) AS k, cl_idtype(r.id_type) A
         CASE WHEN coalesce(cl_fw(r.other_amount), '') = '' THEN 0 ELSE cl_fen(r.other_amount, false) END AS o,
         coalesce(cl_fw(r.secured), '') AS sec, coalesce(cl_fw(r.evidence_count), '') AS ev,
         regexp_match(coalesce(cl_fw(r.submitted_at), ''),
-          '^([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})(?:[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(Z|[+-][0-9]{2}:[0-9]{2})?)?$') AS tm) x
+          '^([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})(?:[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(Z|[+-][0-9]{2}:[0-9]{2})?)?$') AS tm
+        OFFSET 0) x  -- OFFSET 0: evaluate once per row, not once per reference
 CROSS JOIN LATERAL (SELECT cl_id_up(t, upper(replace(coalesce(cl_fw(r.id_number), ''), ' ', ''))) AS idn,
         CASE WHEN tm IS NOT NULL
               AND cl_valid_date(tm[1]::int, tm[2]::int, tm[3]::int)
@@ -266,7 +267,7 @@ CROSS JOIN LATERAL (SELECT cl_id_up(t, upper(replace(coalesce(cl_fw(r.id_number)
                               coalesce(tm[5]::int, 0), coalesce(tm[6]::int, 0))
                - CASE WHEN tm[7] IS NULL THEN interval '0'
                       ELSE replace(tm[7], 'Z', '+00:00')::interval - interval '8 hours' END
-        END AS ts) y;
+        END AS ts OFFSET 0) y;
 
 ANALYZE sub;
 UPDATE sub SET status = 'DUPLICATE', codes = codes || 'DUPLICATE_ROW'::text WHERE dup;
