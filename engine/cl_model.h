@@ -189,6 +189,18 @@ typedef struct cl_bad_row {
     const char *raw;
 } cl_bad_row;
 
+/* ---- a compiled rule file and its outcomes per submission row ---- */
+#define CL_MAX_RULE_FILES 8
+#define CL_MAX_RULES_PER_FILE 1024
+typedef struct cl_rule_file {
+    const char *path;
+    struct cl_ruleset *rs;
+    uint64_t *hits;             /* nsubs * words bits: rule fired on row */
+    int words;
+    int nrules;
+    short code[CL_MAX_RULES_PER_FILE];  /* rule -> code index */
+} cl_rule_file;
+
 /* ---- the whole batch ---- */
 typedef struct cl_batch {
     cl_case cfg;
@@ -217,12 +229,10 @@ typedef struct cl_batch {
     /* codes: names by index (built-in first, then rule codes) */
     const char *code_names[CL_MAX_CODES];
     int ncodes;
-    int rule_code[256];         /* rule index -> code index */
 
-    /* rule outcomes */
-    struct cl_ruleset *rules;
-    uint64_t *hits;             /* nsubs * words */
-    int hit_words;
+    /* rule files, in command-line order, and their outcomes */
+    cl_rule_file rulefiles[CL_MAX_RULE_FILES];
+    int nrulefiles;
 
     /* input facts for the manifest */
     uint64_t ledger_rows;

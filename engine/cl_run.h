@@ -13,7 +13,8 @@ typedef struct cl_run_opts {
     const char *submissions;
     const char *ledger;
     const char *overrides;   /* NULL: none */
-    const char *rules;       /* NULL: the default rule set */
+    const char *rules[8];    /* rule files in order; none: the default rule set */
+    int nrules;
     const char *out;
     int threads;             /* <= 0: all cores */
     cl_encoding encoding;

@@ -34,26 +34,32 @@ static const struct {
     {"临时确定表决额（第59条）", "amount temporarily determined for voting (Art. 59)"},
 };
 
+/* The first rule (in file order) naming this code. */
+static const cl_rule_info *rule_of_code(const cl_batch *b, int code)
+{
+    for (int f = 0; f < b->nrulefiles; f++) {
+        const cl_rule_file *rf = &b->rulefiles[f];
+        for (int r = 0; r < rf->nrules; r++)
+            if (rf->code[r] == code)
+                return cl_ruleset_rule(rf->rs, r);
+    }
+    return NULL;
+}
+
 const char *cl_code_reason_zh(const cl_batch *b, int code)
 {
     if (code < CL_C_BUILTIN_COUNT)
         return builtin_reason[code].zh;
-    int n = b->rules ? cl_ruleset_count(b->rules) : 0;
-    for (int r = 0; r < n; r++)
-        if (b->rule_code[r] == code)
-            return cl_ruleset_rule(b->rules, r)->msg_zh;
-    return "";
+    const cl_rule_info *ri = rule_of_code(b, code);
+    return ri ? ri->msg_zh : "";
 }
 
 const char *cl_code_reason_en(const cl_batch *b, int code)
 {
     if (code < CL_C_BUILTIN_COUNT)
         return builtin_reason[code].en;
-    int n = b->rules ? cl_ruleset_count(b->rules) : 0;
-    for (int r = 0; r < n; r++)
-        if (b->rule_code[r] == code)
-            return cl_ruleset_rule(b->rules, r)->msg_en;
-    return "";
+    const cl_rule_info *ri = rule_of_code(b, code);
+    return ri ? ri->msg_en : "";
 }
 
 /* Code indexes sorted by name (bytewise). */

@@ -38,7 +38,6 @@ typedef struct run_state {
     cl_outdir *out;
     cl_input_facts facts[3];
     int has_overrides;
-    const char *rules_path;
     int64_t started_ms;
 } run_state;
 
@@ -55,8 +54,10 @@ static void batch_free(cl_batch *b)
     free(b->creditors);
     free(b->roster);
     free(b->bad);
-    free(b->hits);
-    cl_ruleset_free(b->rules);
+    for (int f = 0; f < b->nrulefiles; f++) {
+        free(b->rulefiles[f].hits);
+        cl_ruleset_free(b->rulefiles[f].rs);
+    }
     for (int i = 0; i < b->nchunk_arenas; i++)
         cl_arena_free(b->chunk_arenas[i]);
     free(b->chunk_arenas);
@@ -66,7 +67,7 @@ static void batch_free(cl_batch *b)
 
 /* ------------------------------------------------------------- loading */
 
-static cl_err load_rules(run_state *s, cl_diag *d)
+static cl_err load_rules(run_state *s, const cl_run_opts *o, cl_diag *d)
 {
     cl_batch *b = &s->b;
     cl_rule_const consts[2] = {
@@ -74,7 +75,16 @@ static cl_err load_rules(run_state *s, cl_diag *d)
         {"declaration_deadline", CL_VT_TIME, {CL_V_OK, "", 0, b->cfg.deadline_end}},
     };
     cl_rule_env env = {consts, 2, b->cfg.acceptance_day};
-    return cl_ruleset_load(s->rules_path, cl_claim_rule_schema(), &env, &b->rules, d);
+    int n = o->nrules > 0 ? o->nrules : 1;
+    for (int f = 0; f < n && f < CL_MAX_RULE_FILES; f++) {
+        cl_rule_file *rf = &b->rulefiles[f];
+        rf->path = o->nrules > 0 ? o->rules[f] : cl_default_rules_path();
+        cl_err err = cl_ruleset_load(rf->path, cl_claim_rule_schema(), &env, &rf->rs, d);
+        if (err)
+            return err;
+        b->nrulefiles++;
+    }
+    return CL_OK;
 }
 
 static cl_err check_bad_rows(const cl_batch *b, long max_bad, cl_diag *d)
@@ -94,7 +104,7 @@ static cl_err load_inputs(run_state *s, const cl_run_opts *o, cl_diag *d)
     cl_batch *b = &s->b;
     cl_err err;
     cl_progress_stage(s->prog, "read case and rules");
-    if ((err = cl_case_load(o->case_path, &b->cfg, d)) || (err = load_rules(s, d)))
+    if ((err = cl_case_load(o->case_path, &b->cfg, d)) || (err = load_rules(s, o, d)))
         return err;
     if (b->cfg.key_created)
         fprintf(stderr, "claims: note: no creditor_key in %s; created a random case key in "
@@ -236,20 +246,24 @@ static json_t *timings_json(const cl_progress *p)
 static cl_err write_manifest(run_state *s, cl_diag *d)
 {
     const cl_batch *b = &s->b;
-    char case_sha[65] = "", rules_sha[65] = "";
+    char case_sha[65] = "";
     sha256_file(b->cfg.path, case_sha);
-    snprintf(rules_sha, sizeof rules_sha, "%s", cl_ruleset_digest(b->rules));
+    json_t *rules = json_array();
+    for (int f = 0; f < b->nrulefiles; f++)
+        json_array_append_new(rules, json_pack("{s:s, s:s, s:i}", "path", b->rulefiles[f].path,
+                                               "sha256", cl_ruleset_digest(b->rulefiles[f].rs),
+                                               "count", b->rulefiles[f].nrules));
     json_t *inputs = json_pack("{s:o, s:o}", "submissions", input_json(&s->facts[0]), "ledger",
                                input_json(&s->facts[1]));
     if (s->has_overrides)
         json_object_set_new(inputs, "overrides", input_json(&s->facts[2]));
     json_t *doc = json_pack(
-        "{s:s, s:{s:s, s:s, s:s, s:s}, s:o, s:{s:s, s:s, s:i}, s:o, s:o, s:{s:i, s:o, s:I}}",
+        "{s:s, s:{s:s, s:s, s:s, s:s}, s:o, s:o, s:o, s:o, s:{s:i, s:o, s:I}}",
         "engine", "claims " CL_VERSION,
         "case", "path", b->cfg.path, "sha256", case_sha, "case_no", b->cfg.case_no, "debtor",
         b->cfg.debtor,
         "inputs", inputs,
-        "rules", "path", s->rules_path, "sha256", rules_sha, "count", cl_ruleset_count(b->rules),
+        "rules", rules,
         "counts", counts_json(b),
         "outputs", outputs_json(s->out),
         "run", "threads", b->nthreads, "timings_ms", timings_json(s->prog), "elapsed_ms",
@@ -328,7 +342,6 @@ cl_err cl_run(const cl_run_opts *o, cl_diag *d)
     run_state s;
     memset(&s, 0, sizeof s);
     s.started_ms = cl_now_ms();
-    s.rules_path = o->rules ? o->rules : cl_default_rules_path();
     s.b.nthreads = o->threads > 0 ? o->threads : omp_get_num_procs();
     s.b.arena = cl_arena_create(0);
     s.b.id_index = cl_strmap_create(1u << 16);

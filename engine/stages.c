@@ -77,15 +77,19 @@ static cl_err init_codes(cl_batch *b, cl_diag *d)
     b->ncodes = 0;
     for (int i = 0; i < CL_C_BUILTIN_COUNT; i++)
         intern_code(b, builtin_codes[i]);
-    int n = b->rules ? cl_ruleset_count(b->rules) : 0;
-    if (n > (int)(sizeof b->rule_code / sizeof b->rule_code[0]))
-        return cl_diag_set(d, CL_ERR_RULES, "too many rules (%d; at most 256)", n);
-    for (int r = 0; r < n; r++) {
-        int c = intern_code(b, cl_ruleset_rule(b->rules, r)->code);
-        if (c < 0)
-            return cl_diag_set(d, CL_ERR_RULES, "too many distinct reason codes (at most %d)",
-                               CL_MAX_CODES);
-        b->rule_code[r] = c;
+    for (int f = 0; f < b->nrulefiles; f++) {
+        cl_rule_file *rf = &b->rulefiles[f];
+        rf->nrules = cl_ruleset_count(rf->rs);
+        if (rf->nrules > CL_MAX_RULES_PER_FILE)
+            return cl_diag_set(d, CL_ERR_RULES, "%s: too many rules (%d; at most %d)", rf->path,
+                               rf->nrules, CL_MAX_RULES_PER_FILE);
+        for (int r = 0; r < rf->nrules; r++) {
+            int c = intern_code(b, cl_ruleset_rule(rf->rs, r)->code);
+            if (c < 0)
+                return cl_diag_set(d, CL_ERR_RULES, "%s: too many distinct reason codes (at most %d)",
+                                   rf->path, CL_MAX_CODES);
+            rf->code[r] = (short)c;
+        }
     }
     return CL_OK;
 }
@@ -138,14 +142,9 @@ cl_err cl_step1_duplicates(cl_batch *b, cl_diag *d)
 
 /* --------------------------------------------- §4 step 2: field checks */
 
-static uint64_t *row_hits(const cl_batch *b, size_t row)
+static bool rule_fired(const cl_rule_file *rf, size_t row, int r)
 {
-    return b->hits + row * (size_t)b->hit_words;
-}
-
-static bool rule_fired(const cl_batch *b, size_t row, int r)
-{
-    return (row_hits(b, row)[r >> 6] >> (r & 63)) & 1;
+    return (rf->hits[row * (size_t)rf->words + (size_t)(r >> 6)] >> (r & 63)) & 1;
 }
 
 static unsigned char *active_mask(const cl_batch *b, bool (*pred)(const cl_claim *))
@@ -163,44 +162,66 @@ static bool not_duplicate(const cl_claim *c)
     return c->status != CL_ST_DUPLICATE;
 }
 
+/* Evaluates one pass of every rule file over the rows pred selects. */
 static cl_err run_pass(cl_batch *b, int pass, bool (*pred)(const cl_claim *), cl_diag *d)
 {
-    if (!b->rules || b->nsubs == 0)
+    if (b->nrulefiles == 0 || b->nsubs == 0)
         return CL_OK;
     unsigned char *m = active_mask(b, pred);
     if (!m)
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
-    cl_err err = cl_ruleset_eval(b->rules, pass, b, b->nsubs, m, b->hits, b->nthreads, d);
+    cl_err err = CL_OK;
+    for (int f = 0; f < b->nrulefiles && !err; f++) {
+        cl_rule_file *rf = &b->rulefiles[f];
+        err = cl_ruleset_eval(rf->rs, pass, b, b->nsubs, m, rf->hits, b->nthreads, d);
+    }
     free(m);
     return err;
 }
 
-cl_err cl_step2_field_checks(cl_batch *b, cl_diag *d)
+static cl_err alloc_hits(cl_batch *b, cl_diag *d)
 {
-    if (b->rules) {
-        b->hit_words = cl_ruleset_words(b->rules);
-        b->hits = calloc(b->nsubs * (size_t)b->hit_words + 1, sizeof *b->hits);
-        if (!b->hits)
+    for (int f = 0; f < b->nrulefiles; f++) {
+        cl_rule_file *rf = &b->rulefiles[f];
+        rf->words = cl_ruleset_words(rf->rs);
+        rf->hits = calloc(b->nsubs * (size_t)rf->words + 1, sizeof *rf->hits);
+        if (!rf->hits)
             return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     }
-    cl_err err = run_pass(b, CL_PASS_FIELDS, not_duplicate, d);
-    if (err)
-        return err;
-    int nrules = b->rules ? cl_ruleset_count(b->rules) : 0;
-    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
-    for (size_t i = 0; i < b->nsubs; i++) {
-        cl_claim *c = &b->claims[i];
-        if (c->status == CL_ST_DUPLICATE)
-            continue;
-        for (int r = 0; r < nrules; r++) {
-            const cl_rule_info *ri = cl_ruleset_rule(b->rules, r);
-            if (ri->pass != CL_PASS_FIELDS || ri->status != CL_RULE_NEEDS_CORRECTION ||
-                !rule_fired(b, i, r))
-                continue;
-            c->status = CL_ST_NEEDS_CORRECTION;
-            cl_codes_add(&c->codes, (unsigned)b->rule_code[r]);
-        }
+    return CL_OK;
+}
+
+/* Calls fn for every rule of every file that fired on row i. */
+typedef void (*fired_fn)(cl_batch *b, cl_claim *c, const cl_rule_info *ri, int code);
+
+static void each_fired(cl_batch *b, size_t i, fired_fn fn)
+{
+    for (int f = 0; f < b->nrulefiles; f++) {
+        const cl_rule_file *rf = &b->rulefiles[f];
+        for (int r = 0; r < rf->nrules; r++)
+            if (rule_fired(rf, i, r))
+                fn(b, &b->claims[i], cl_ruleset_rule(rf->rs, r), rf->code[r]);
     }
+}
+
+static void send_back(cl_batch *b, cl_claim *c, const cl_rule_info *ri, int code)
+{
+    (void)b;
+    if (ri->pass != CL_PASS_FIELDS || ri->status != CL_RULE_NEEDS_CORRECTION)
+        return;
+    c->status = CL_ST_NEEDS_CORRECTION;
+    cl_codes_add(&c->codes, (unsigned)code);
+}
+
+cl_err cl_step2_field_checks(cl_batch *b, cl_diag *d)
+{
+    cl_err err = alloc_hits(b, d);
+    if (err || (err = run_pass(b, CL_PASS_FIELDS, not_duplicate, d)))
+        return err;
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+    for (size_t i = 0; i < b->nsubs; i++)
+        if (b->claims[i].status != CL_ST_DUPLICATE)
+            each_fired(b, i, send_back);
     return CL_OK;
 }
 
@@ -594,10 +615,12 @@ cl_err cl_step7_manual_review(cl_batch *b, cl_diag *d)
  * PENDING_REVIEW or REJECTED holds the claim with nothing confirmed (like
  * SECURED_REVIEW); NEEDS_CORRECTION after matching counts as PENDING_REVIEW;
  * FLAG only adds its code. */
-static void apply_rule_outcome(cl_batch *b, cl_claim *c, int r)
+static void apply_rule_outcome(cl_batch *b, cl_claim *c, const cl_rule_info *ri, int code)
 {
-    const cl_rule_info *ri = cl_ruleset_rule(b->rules, r);
-    cl_codes_add(&c->codes, (unsigned)b->rule_code[r]);
+    (void)b;
+    if (ri->pass == CL_PASS_FIELDS && ri->status == CL_RULE_NEEDS_CORRECTION)
+        return;   /* step 2's */
+    cl_codes_add(&c->codes, (unsigned)code);
     if (ri->status == CL_RULE_FLAG)
         return;
     if (ri->status == CL_RULE_REJECTED && c->status != CL_ST_PENDING_REVIEW)
@@ -614,25 +637,13 @@ static bool operative_sub(const cl_claim *c)
 
 cl_err cl_step7b_case_rules(cl_batch *b, cl_diag *d)
 {
-    if (!b->rules)
-        return CL_OK;
     cl_err err = run_pass(b, CL_PASS_MATCHED, operative_sub, d);
     if (err)
         return err;
-    int nrules = cl_ruleset_count(b->rules);
     #pragma omp parallel for schedule(static) num_threads(b->nthreads)
-    for (size_t i = 0; i < b->nsubs; i++) {
-        cl_claim *c = &b->claims[i];
-        if (!cl_claim_operative(c))
-            continue;
-        for (int r = 0; r < nrules; r++) {
-            const cl_rule_info *ri = cl_ruleset_rule(b->rules, r);
-            if (ri->pass == CL_PASS_FIELDS && ri->status == CL_RULE_NEEDS_CORRECTION)
-                continue;
-            if (rule_fired(b, i, r))
-                apply_rule_outcome(b, c, r);
-        }
-    }
+    for (size_t i = 0; i < b->nsubs; i++)
+        if (cl_claim_operative(&b->claims[i]))
+            each_fired(b, i, apply_rule_outcome);
     return CL_OK;
 }
 

@@ -45,7 +45,7 @@ static const char *const cats[] = {"deposit", "balance", "supplier", "employee",
 
 typedef struct brec {
     char id[20];
-    char phone[12];
+    char phone[32];
     uint8_t name, kind, idt, cat, secured, bad_amount;
     int64_t principal, submitted_at;
     int32_t evidence;

@@ -27,8 +27,11 @@ static const char help[] =
     "  --submissions FILE   submissions.csv (UTF-8 or GB18030; English or Chinese headers)\n"
     "  --ledger FILE        ledger.csv: the debtor's deposit records, payables, payroll\n"
     "  --overrides FILE     overrides.csv: reviewers' decisions from earlier runs\n"
-    "  --rules FILE         rule file (default: the shipped rules/default.rules;\n"
-    "                       env CLAIMS_RULES overrides the default)\n"
+    "  --rules FILE         a rule file; repeat to stack several, applied in order.\n"
+    "                       Without --rules the shipped rules/default.rules (the\n"
+    "                       contract's field checks) is used; to add case rules on\n"
+    "                       top of it, name both: --rules rules/default.rules\n"
+    "                       --rules case.rules (env CLAIMS_RULES moves the default)\n"
     "  --out DIR            output directory, replaced atomically when the run succeeds\n"
     "  --threads N          worker threads (default: all cores)\n"
     "  --encoding E         auto (default: invalid UTF-8 means GB18030), utf-8, gb18030\n"
@@ -92,7 +95,13 @@ static int parse_args(int argc, char **argv, cl_run_opts *o)
         case 's': o->submissions = optarg; break;
         case 'l': o->ledger = optarg; break;
         case 'o': o->overrides = optarg; break;
-        case 'r': o->rules = optarg; break;
+        case 'r':
+            if (o->nrules == (int)(sizeof o->rules / sizeof o->rules[0])) {
+                cl_cli_error("run: at most 8 --rules files");
+                return CL_EXIT_USAGE;
+            }
+            o->rules[o->nrules++] = optarg;
+            break;
         case 'O': o->out = optarg; break;
         case 't':
             if (parse_long(optarg, 1, 1024, &v) < 0) {

@@ -117,7 +117,8 @@ class Errors(Base):
     def test_missing_column_names_file_and_column(self):
         case = self.copy_sample()
         p = os.path.join(case, "submissions.csv")
-        rows = open(p, encoding="utf-8").read().split("\n")
+        with open(p, encoding="utf-8") as f:
+            rows = f.read().split("\n")
         rows[0] = rows[0].replace("principal", "principle")
         open(p, "w", encoding="utf-8").write("\n".join(rows))
         r = run_case(case, os.path.join(self.tmp, "out"))
@@ -129,7 +130,8 @@ class Errors(Base):
     def test_bad_ledger_row_names_line_and_column(self):
         case = self.copy_sample()
         p = os.path.join(case, "ledger.csv")
-        lines = open(p, encoding="utf-8").read().splitlines()
+        with open(p, encoding="utf-8") as f:
+            lines = f.read().splitlines()
         lines.insert(5, "LEBAD,XM10000001,deposit,abc,2018-01-01 00:00:00,,,,")
         open(p, "w", encoding="utf-8").write("\n".join(lines) + "\n")
         r = run_case(case, os.path.join(self.tmp, "out"))
@@ -148,7 +150,8 @@ class Errors(Base):
     def test_wrong_field_count(self):
         case = self.copy_sample()
         p = os.path.join(case, "submissions.csv")
-        lines = open(p, encoding="utf-8").read().splitlines()
+        with open(p, encoding="utf-8") as f:
+            lines = f.read().splitlines()
         lines.insert(3, "SBX,2018-04-03 09:00:51,individual")
         open(p, "w", encoding="utf-8").write("\n".join(lines) + "\n")
         r = run_case(case, os.path.join(self.tmp, "out"))
@@ -221,6 +224,46 @@ class CaseKey(Base):
         for (t, n), cid in cc.items():
             want = hmac.new(sample_key, f"{t}:{n}".encode(), hashlib.sha256).hexdigest()[:16]
             self.assertEqual(cid, want)
+
+
+class CaseRules(Base):
+    def test_case_rules_on_top_of_default(self):
+        src = os.environ.get("CL_SOURCE_DIR", ".")
+        rules_dir = os.path.join(self.tmp, "rules")
+        shutil.copytree(os.path.join(src, "rules", "examples"), rules_dir)
+        subs = read_csv(os.path.join(SAMPLE, "submissions.csv"))
+        related = next(s for s in subs if s["submission_id"] == "SB20180000001")
+        with open(os.path.join(rules_dir, "related_parties.txt"), "a", encoding="utf-8") as f:
+            f.write(related["id_number"].replace(" ", "") + "\n")
+        out = os.path.join(self.tmp, "out")
+        r = run_case(SAMPLE, out, "--rules", os.path.join(src, "rules", "default.rules"),
+                     "--rules", os.path.join(rules_dir, "case.rules"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        claims = {c["submission_id"]: c for c in read_csv(os.path.join(out, "claims.csv"))}
+        c = claims["SB20180000001"]
+        self.assertEqual(c["status"], "PENDING_REVIEW")
+        self.assertIn("RELATED_PARTY", c["codes"].split(";"))
+        self.assertEqual(c["confirmed_total"], "0.00")
+        # the contract's own checks still apply (default rules loaded first)
+        self.assertEqual(claims["SB20180000014"]["status"], "NEEDS_CORRECTION")
+        # a deposit above 299 yuan (SB20180000002 declares 398.00) is held as suspicious
+        self.assertIn("SUSPICIOUS_AMOUNT", claims["SB20180000002"]["codes"].split(";"))
+        self.assertEqual(claims["SB20180000002"]["status"], "PENDING_REVIEW")
+        self.assertNotIn("SUSPICIOUS_AMOUNT", claims["SB20180000003"]["codes"])
+        queue = {q["submission_id"]: q for q in read_csv(os.path.join(out, "review_queue.csv"))}
+        self.assertIn("关联方", queue["SB20180000001"]["reasons"])
+        m = json.load(open(os.path.join(out, "manifest.json")))
+        self.assertEqual([os.path.basename(x["path"]) for x in m["rules"]],
+                         ["default.rules", "case.rules"])
+        self.assertTrue(all(len(x["sha256"]) == 64 for x in m["rules"]))
+
+    def test_bad_rule_file_fails_with_position(self):
+        bad = os.path.join(self.tmp, "bad.rules")
+        open(bad, "w").write("rule x\n  pass fields\n  require principal =~ /(/\n"
+                             "  then FLAG X\n  zh \"a\"\n  en \"b\"\nend\n")
+        r = run_case(SAMPLE, os.path.join(self.tmp, "out"), "--rules", bad)
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r"bad\.rules:3:\d+:")
 
 
 class Publish(Base):
