@@ -266,12 +266,14 @@ static bool matched_category(int cat)
            cat == CL_CAT_EMPLOYEE;
 }
 
-/* Candidate accounts per category: by phone (deposit and balance only;
- * keys are the accounts' own phone strings) and by holder identity (dense
- * arrays indexed by identity). AMBIGUOUS marks a phone or identity that
- * several accounts share. */
+/* Candidate accounts per category: by phone (deposit and balance only) and
+ * by holder identity (dense arrays indexed by identity). The phone index
+ * holds only the phones claims ask for (few, next to the accounts), and the
+ * accounts are looked up in it; AMBIGUOUS marks a phone or identity that
+ * several accounts of the category share. */
 typedef struct match_index {
     cl_strmap *phone[CL_CAT_COUNT];
+    uint32_t *phone_acct[CL_CAT_COUNT];   /* per phone slot: account or AMBIGUOUS */
     uint32_t *by_id[CL_CAT_COUNT];
 } match_index;
 
@@ -279,6 +281,7 @@ static void match_index_free(match_index *m)
 {
     for (int c = 0; c < CL_CAT_COUNT; c++) {
         cl_strmap_free(m->phone[c]);
+        free(m->phone_acct[c]);
         free(m->by_id[c]);
     }
 }
@@ -291,14 +294,35 @@ static void note_unique(uint32_t *slot, uint32_t acct)
         *slot = AMBIGUOUS;
 }
 
-static int index_phone(cl_strmap *m, const char *phone, uint32_t acct)
+static bool wants_phone_match(const cl_batch *b, const cl_claim *c)
 {
-    size_t n = strlen(phone);
-    uint32_t prev;
-    int put = cl_strmap_put(m, phone, n, acct, &prev);
-    if (put == 0 && prev != acct)
-        return cl_strmap_set(m, phone, n, AMBIGUOUS);
-    return put < 0 ? -1 : 0;
+    const cl_sub *s = &b->subs[c->sub];
+    return c->status == CL_ST_NONE &&
+           (c->category == CL_CAT_DEPOSIT || c->category == CL_CAT_BALANCE) && s->phone_valid;
+}
+
+/* The claims' phones, per category, each given a slot. */
+static cl_err index_claim_phones(const cl_batch *b, match_index *m)
+{
+    uint32_t n[CL_CAT_COUNT] = {0};
+    for (int cat = CL_CAT_DEPOSIT; cat <= CL_CAT_BALANCE; cat++)
+        if (!(m->phone[cat] = cl_strmap_create(b->nsubs / 2 + 16)))
+            return CL_ERR_NOMEM;
+    for (size_t i = 0; i < b->nsubs; i++) {
+        const cl_claim *c = &b->claims[i];
+        if (!wants_phone_match(b, c))
+            continue;
+        const char *ph = b->subs[i].phone;
+        if (cl_strmap_put(m->phone[c->category], ph, strlen(ph), n[c->category], NULL) == 1)
+            n[c->category]++;
+    }
+    for (int cat = CL_CAT_DEPOSIT; cat <= CL_CAT_BALANCE; cat++) {
+        if (!(m->phone_acct[cat] = malloc((n[cat] + 1) * sizeof(uint32_t))))
+            return CL_ERR_NOMEM;
+        for (uint32_t k = 0; k < n[cat]; k++)
+            m->phone_acct[cat][k] = CL_NONE;
+    }
+    return CL_OK;
 }
 
 static cl_err build_match_index(const cl_batch *b, match_index *m)
@@ -310,17 +334,18 @@ static cl_err build_match_index(const cl_batch *b, match_index *m)
             return CL_ERR_NOMEM;
         for (size_t i = 0; i < b->nids; i++)
             m->by_id[cat][i] = CL_NONE;
-        if ((cat == CL_CAT_DEPOSIT || cat == CL_CAT_BALANCE) &&
-            !(m->phone[cat] = cl_strmap_create(b->naccounts)))
-            return CL_ERR_NOMEM;
     }
+    if (index_claim_phones(b, m))
+        return CL_ERR_NOMEM;
     for (size_t i = 0; i < b->naccounts; i++) {
         const cl_account *a = &b->accounts[i];
+        size_t plen = a->phone[0] ? strlen(a->phone) : 0;
         for (int cat = CL_CAT_DEPOSIT; cat <= CL_CAT_EMPLOYEE; cat++) {
             if (!(a->has_cat & (1u << cat)))
                 continue;
-            if (m->phone[cat] && a->phone[0] && index_phone(m->phone[cat], a->phone, (uint32_t)i))
-                return CL_ERR_NOMEM;
+            uint32_t slot;
+            if (m->phone[cat] && plen && cl_strmap_get(m->phone[cat], a->phone, plen, &slot))
+                note_unique(&m->phone_acct[cat][slot], (uint32_t)i);
             if (a->identity != CL_NONE)
                 note_unique(&m->by_id[cat][a->identity], (uint32_t)i);
         }
@@ -342,9 +367,10 @@ static void match_one(const cl_batch *b, const match_index *m, cl_claim *c)
         c->account = acct;
         return;
     }
-    if (m->phone[c->category] && s->phone_valid &&
-        cl_strmap_get(m->phone[c->category], s->phone, strlen(s->phone), &acct) &&
-        (acct = unique_or_none(acct)) != CL_NONE) {
+    uint32_t slot;
+    if (wants_phone_match(b, c) &&
+        cl_strmap_get(m->phone[c->category], s->phone, strlen(s->phone), &slot) &&
+        (acct = unique_or_none(m->phone_acct[c->category][slot])) != CL_NONE) {
         c->account = acct;
         cl_codes_add(&c->codes, CL_C_MATCHED_BY_PHONE);
         return;
