@@ -266,6 +266,73 @@ class CaseRules(Base):
         self.assertRegex(r.stderr, r"bad\.rules:3:\d+:")
 
 
+class Workbook(Base):
+    """report.xlsx read back by an independent reader (openpyxl)."""
+
+    def test_report_sheets_rows_and_amounts(self):
+        import openpyxl
+        from decimal import Decimal
+        out = os.path.join(self.tmp, "out")
+        r = run_case(SAMPLE, out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        wb = openpyxl.load_workbook(os.path.join(out, "report.xlsx"), read_only=True)
+        self.assertEqual(wb.sheetnames, ["汇总", "债权表", "申报明细", "待审核", "表决名册"])
+        expect = {"债权表": ("creditors.csv", "确认总额", "confirmed_total"),
+                  "申报明细": ("claims.csv", "确认总额", "confirmed_total"),
+                  "待审核": ("review_queue.csv", "申报总额", "declared_total"),
+                  "表决名册": ("roster.csv", "无财产担保表决额", "unsecured_voting")}
+        for sheet, (csvname, title, key) in expect.items():
+            rows = list(wb[sheet].iter_rows(values_only=True))
+            header, body = rows[0], rows[1:]
+            csvrows = read_csv(os.path.join(out, csvname))
+            self.assertEqual(len(body), len(csvrows), sheet)
+            col = header.index(title)
+            got = sum(Decimal(str(v)) for v in (row[col] for row in body) if v is not None)
+            want = sum(Decimal(c[key]) for c in csvrows)
+            self.assertEqual(got, want, sheet)
+        summary = [c for row in wb["汇总"].iter_rows(values_only=True) for c in row if c]
+        self.assertTrue(any("(2018)粤01破12号" in str(c) for c in summary))
+        wb.close()
+
+    def test_public_workbook_has_no_personal_data(self):
+        import openpyxl
+        out = os.path.join(self.tmp, "out")
+        self.assertEqual(run_case(SAMPLE, out, "--public").returncode, 0)
+        internal = read_csv(os.path.join(out, "creditors.csv"))
+        subs = read_csv(os.path.join(SAMPLE, "submissions.csv"))
+        secrets = {r["id_number"] for r in internal if len(r["id_number"]) > 8}
+        secrets |= {s["phone"] for s in subs if len(s["phone"]) >= 11}
+        names = {r["name"] for r in internal if len(r["name"]) >= 2}
+        wb = openpyxl.load_workbook(os.path.join(out, "public", "creditors.xlsx"), read_only=True)
+        cells = 0
+        for ws in wb.worksheets:
+            for row in ws.iter_rows(values_only=True):
+                for v in row:
+                    if isinstance(v, str):
+                        cells += 1
+                        for sec in secrets:
+                            self.assertNotIn(sec, v)
+                        self.assertNotIn(v, names)
+        self.assertGreater(cells, len(internal))
+        wb.close()
+
+    @unittest.skipUnless(shutil.which("libreoffice") or shutil.which("soffice"),
+                         "libreoffice is not installed")
+    def test_libreoffice_opens_the_workbook(self):
+        out = os.path.join(self.tmp, "out")
+        self.assertEqual(run_case(SAMPLE, out).returncode, 0)
+        lo = shutil.which("libreoffice") or shutil.which("soffice")
+        pdf_dir = os.path.join(self.tmp, "pdf")
+        env = dict(os.environ, HOME=self.tmp)
+        r = subprocess.run([lo, "--headless", "--convert-to", "pdf", "--outdir", pdf_dir,
+                            os.path.join(out, "report.xlsx")], capture_output=True, text=True,
+                           env=env, timeout=600)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        pdf = os.path.join(pdf_dir, "report.pdf")
+        self.assertTrue(os.path.exists(pdf), r.stdout + r.stderr)
+        self.assertGreater(os.path.getsize(pdf), 10000)
+
+
 class Publish(Base):
     def test_public_list_masks_personal_data(self):
         out = os.path.join(self.tmp, "out")
