@@ -17,6 +17,8 @@
 #include "ingest/cl_norm.h"
 
 #define CL_NONE UINT32_MAX
+/* An account holder identity that no claimant has (see cl_load.h). */
+#define CL_FOREIGN (UINT32_MAX - 2)
 
 /* ---- case.conf (contract §1) ---- */
 typedef struct cl_case {
@@ -119,7 +121,7 @@ typedef struct cl_account {
     const char *phone;          /* normalized, or "" */
     uint8_t id_type;
     uint8_t has_cat;            /* bit per cl_category with >= 1 entry */
-    uint32_t identity;          /* CL_NONE when the account carries none */
+    uint32_t identity;          /* CL_NONE: carries none; CL_FOREIGN: no claimant's */
     uint32_t first_line;
     int64_t sum[CL_CAT_COUNT];  /* signed fen per category */
 } cl_account;

@@ -482,7 +482,10 @@ static const cl_csv_col ledger_spec[L_NCOLS] = {
 typedef struct acct_acc {
     cl_account a;
     const char *raw_idnum;
+    uint8_t filled;      /* HOLDER_* bits of the holder fields already set */
 } acct_acc;
+
+enum { HOLDER_NAME = 1, HOLDER_TYPE = 2, HOLDER_IDNUM = 4, HOLDER_PHONE = 8, HOLDER_ALL = 15 };
 
 static int ledger_bad(loader *l, chunk_state *c, const cl_csv_row *row, int col,
                       const char *what, cl_field f)
@@ -495,32 +498,39 @@ static int ledger_bad(loader *l, chunk_state *c, const cl_csv_row *row, int col,
     return push_bad(l, c, row, ledger_spec[col].name, msg) < 0 ? -1 : 0;
 }
 
+/* The holder fields of an account: the first non-empty value of each, in
+ * file order (flags, not the strings, say what is set: no pointer chasing
+ * on the hot path). */
 static int ledger_fill_holder(loader *l, chunk_state *c, const cl_csv_row *row, acct_acc *acc)
 {
     cl_account *a = &acc->a;
     cl_field f;
-    if (!a->name[0]) {
-        f = field_of(l, row, L_NAME);
-        if (f.len && !(a->name = store_norm(c, f, norm_name_fn)))
+    if (acc->filled == HOLDER_ALL)
+        return 0;
+    if (!(acc->filled & HOLDER_NAME) && (f = field_of(l, row, L_NAME)).len) {
+        if (!(a->name = store_norm(c, f, norm_name_fn)))
             return -1;
+        if (a->name[0])
+            acc->filled |= HOLDER_NAME;
     }
-    if (!a->id_type) {
-        f = field_of(l, row, L_IDTYPE);
+    if (!(acc->filled & HOLDER_TYPE) && (f = field_of(l, row, L_IDTYPE)).len) {
         a->id_type = (uint8_t)cl_id_type_parse(f.p, f.len);
+        if (a->id_type)
+            acc->filled |= HOLDER_TYPE;
     }
-    if (!acc->raw_idnum[0]) {
-        f = field_of(l, row, L_IDNUM);
-        if (f.len && !(acc->raw_idnum = store_norm(c, f, norm_text_fn)))
+    if (!(acc->filled & HOLDER_IDNUM) && (f = field_of(l, row, L_IDNUM)).len) {
+        if (!(acc->raw_idnum = store_norm(c, f, norm_text_fn)))
             return -1;
+        if (acc->raw_idnum[0])
+            acc->filled |= HOLDER_IDNUM;
     }
-    if (!a->phone[0]) {
-        f = field_of(l, row, L_PHONE);
-        if (f.len) {
-            char *buf = scratch_get(&c->tmp, f.len + 8);
-            bool v;
-            if (!buf || !(a->phone = store(c, buf, cl_norm_phone(f.p, f.len, buf, &v))))
-                return -1;
-        }
+    if (!(acc->filled & HOLDER_PHONE) && (f = field_of(l, row, L_PHONE)).len) {
+        char *buf = scratch_get(&c->tmp, f.len + 8);
+        bool v;
+        if (!buf || !(a->phone = store(c, buf, cl_norm_phone(f.p, f.len, buf, &v))))
+            return -1;
+        if (a->phone[0])
+            acc->filled |= HOLDER_PHONE;
     }
     return 0;
 }
@@ -576,17 +586,16 @@ oom:
     return -1;
 }
 
-static int merge_holder(cl_account *g, const char **g_raw, const acct_acc *a)
+static void merge_holder(cl_account *g, const char **g_raw, const acct_acc *a)
 {
-    if (!g->name[0])
+    if (!g->name[0] && (a->filled & HOLDER_NAME))
         g->name = a->a.name;
     if (!g->id_type)
         g->id_type = a->a.id_type;
-    if (!(*g_raw)[0])
+    if (!(*g_raw)[0] && (a->filled & HOLDER_IDNUM))
         *g_raw = a->raw_idnum;
-    if (!g->phone[0])
+    if (!g->phone[0] && (a->filled & HOLDER_PHONE))
         g->phone = a->a.phone;
-    return 0;
 }
 
 /* Merges the chunk-local accounts in chunk (= file) order. */
@@ -633,7 +642,8 @@ static cl_err merge_accounts(cl_batch *b, loader *l, const char ***raw_out)
     return CL_OK;
 }
 
-/* Normalizes each account's ID number with its ID type and interns it. */
+/* Normalizes each account's ID number with its ID type (identities are
+ * resolved against the claimants' later: cl_resolve_account_identities). */
 static cl_err account_identities(cl_batch *b, const char **raw)
 {
     char buf[512];
@@ -645,11 +655,48 @@ static cl_err account_identities(cl_batch *b, const char **raw)
         size_t n = cl_norm_id((cl_id_type)a->id_type, raw[i], len, buf);
         if (!(a->id_number = cl_arena_strndup(b->arena, buf, n)))
             return CL_ERR_NOMEM;
-        if (a->id_type && n) {
-            a->identity = cl_identity_intern(b, a->id_type, a->id_number);
-            if (a->identity == CL_NONE)
-                return CL_ERR_NOMEM;
+        a->identity = CL_NONE;
+    }
+    return CL_OK;
+}
+
+static size_t identity_key(uint8_t id_type, const char *id_number, char *key, size_t cap)
+{
+    size_t n = strlen(id_number);
+    if (n + 3 > cap)
+        return 0;
+    key[0] = (char)('0' + id_type);
+    key[1] = '|';
+    memcpy(key + 2, id_number, n + 1);
+    return n + 2;
+}
+
+uint32_t cl_identity_find(const cl_batch *b, uint8_t id_type, const char *id_number)
+{
+    char key[512];
+    size_t n = identity_key(id_type, id_number, key, sizeof key);
+    uint32_t idx;
+    return n && cl_strmap_get(b->id_index, key, n, &idx) ? idx : CL_NONE;
+}
+
+cl_err cl_resolve_account_identities(cl_batch *b)
+{
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+    for (size_t i = 0; i < b->naccounts; i++) {
+        cl_account *a = &b->accounts[i];
+        if (!a->id_type || !a->id_number[0]) {
+            a->identity = CL_NONE;
+            continue;
         }
+        uint32_t id = cl_identity_find(b, a->id_type, a->id_number);
+        a->identity = id != CL_NONE ? id : CL_FOREIGN;
+    }
+    /* employees listed from the books become creditors: they need their own */
+    for (size_t i = 0; i < b->naccounts; i++) {
+        cl_account *a = &b->accounts[i];
+        if (a->identity == CL_FOREIGN && (a->has_cat & (1u << CL_CAT_EMPLOYEE)) &&
+            (a->identity = cl_identity_intern(b, a->id_type, a->id_number)) == CL_NONE)
+            return CL_ERR_NOMEM;
     }
     return CL_OK;
 }
@@ -666,8 +713,9 @@ cl_err cl_load_ledger(cl_batch *b, const char *path, cl_encoding enc,
         goto done;
     if ((err = setup_loader(&l, f, &h, ledger_spec, b->nthreads, sizeof(acct_acc), &b->cfg)))
         goto fail;
+    size_t expect = f->len / (size_t)l.nchunks / 512;   /* ~6 entries of ~80 bytes per account */
     for (int i = 0; i < l.nchunks; i++)
-        if (!(l.chunks[i].index = cl_strmap_create(1u << 16))) {
+        if (!(l.chunks[i].index = cl_strmap_create(expect > (1u << 16) ? expect : (1u << 16)))) {
             err = CL_ERR_NOMEM;
             goto fail;
         }

@@ -580,11 +580,6 @@ static void free_tables(tables *t)
     free(t->cx[3].next_conflict);
 }
 
-static cl_err write_csv(cl_outdir *o, const cl_table *t, const char *file, cl_audience a, cl_diag *d)
-{
-    return cl_report_csv(cl_outdir_path(o, file), t, a, d);
-}
-
 /* Defined in outputs_book.c: the judges' workbook and the public list. */
 cl_err cl_write_book(const cl_batch *b, const cl_table *claims, const cl_table *creditors,
                      const cl_table *review, const cl_table *roster, const char *path, cl_diag *d);
@@ -606,8 +601,19 @@ cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *o
         {&t.review, "review_queue.csv"}, {&t.refused, "overrides_rejected.csv"},
         {&t.bad, "rejected_rows.csv"},
     };
-    for (size_t i = 0; i < sizeof csvs / sizeof csvs[0] && !err; i++)
-        err = write_csv(o, csvs[i].t, csvs[i].file, CL_AUDIENCE_INTERNAL, d);
+    /* the tables have their own row contexts: write them side by side */
+    enum { NCSV = sizeof csvs / sizeof csvs[0] };
+    char paths[NCSV][4096];
+    cl_err errs[NCSV];
+    cl_diag diags[NCSV];
+    for (int i = 0; i < NCSV; i++)
+        snprintf(paths[i], sizeof paths[i], "%s", cl_outdir_path(o, csvs[i].file));
+    #pragma omp parallel for schedule(dynamic, 1) num_threads(b->nthreads)
+    for (int i = 0; i < NCSV; i++)
+        errs[i] = cl_report_csv(paths[i], csvs[i].t, CL_AUDIENCE_INTERNAL, &diags[i]);
+    for (int i = 0; i < NCSV && !err; i++)
+        if ((err = errs[i]) && d)
+            *d = diags[i];
     if (!err && opts->xlsx) {
         char path[4096];
         snprintf(path, sizeof path, "%s", cl_outdir_path(o, "report.xlsx"));

@@ -117,6 +117,8 @@ cl_err cl_stage_init(cl_batch *b, cl_diag *d)
         c->declared = s->principal + s->interest + s->other;
     }
     b->nclaims = b->nsubs;
+    if (cl_resolve_account_identities(b))
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     return CL_OK;
 }
 
@@ -346,7 +348,7 @@ static cl_err build_match_index(const cl_batch *b, match_index *m)
             uint32_t slot;
             if (m->phone[cat] && plen && cl_strmap_get(m->phone[cat], a->phone, plen, &slot))
                 note_unique(&m->phone_acct[cat][slot], (uint32_t)i);
-            if (a->identity != CL_NONE)
+            if (a->identity < b->nids)
                 note_unique(&m->by_id[cat][a->identity], (uint32_t)i);
         }
     }

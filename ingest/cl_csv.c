@@ -337,3 +337,19 @@ void cl_csv_file_free(cl_csv_file *f)
     free(f->path);
     free(f);
 }
+
+void cl_csv_release(const cl_csv_file *f, size_t begin, size_t end)
+{
+    const csv_priv *pv = f ? f->priv_ : NULL;
+    if (!pv || !pv->map || end <= begin)
+        return;
+    /* f->data points into the mapping (past a BOM at most) */
+    uintptr_t base = (uintptr_t)pv->map;
+    uintptr_t lo = (uintptr_t)(f->data + begin), hi = (uintptr_t)(f->data + end);
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    lo = (lo + page - 1) & ~(page - 1);
+    hi &= ~(page - 1);
+    if (lo < base || hi <= lo || hi > base + pv->map_len)
+        return;
+    (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}

@@ -109,6 +109,11 @@ cl_err cl_csv_parse_chunk(const cl_csv_file *f, const cl_csv_header *h,
  * means the OpenMP default), then return the first error in file order. */
 cl_err cl_csv_parse_all(const cl_csv_file *f, const cl_csv_header *h, int nthreads,
                         cl_csv_row_fn fn, void *ctx, int *nchunks_out, cl_diag *d);
+/* Drops the pages of data[begin, end) from memory when the file is mapped
+ * (they are read back from the file if touched again): the parser calls it
+ * for each chunk it has finished, so peak memory does not hold the file. */
+void cl_csv_release(const cl_csv_file *f, size_t begin, size_t end);
+
 /* Number of chunks cl_csv_parse_all would use (so callers can size per-chunk
  * state before calling it). */
 int cl_csv_plan(const cl_csv_file *f, const cl_csv_header *h, int nthreads);

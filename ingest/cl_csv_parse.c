@@ -605,7 +605,10 @@ cl_err cl_csv_parse_all(const cl_csv_file *f, const cl_csv_header *h, int nthrea
         goto done;
     }
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (n > 1)
-    for (int i = 0; i < n; i++) errs[i] = cl_csv_parse_chunk(f, h, &ch[i], i, fn, ctx, &dg[i]);
+    for (int i = 0; i < n; i++) {
+        errs[i] = cl_csv_parse_chunk(f, h, &ch[i], i, fn, ctx, &dg[i]);
+        cl_csv_release(f, ch[i].begin, ch[i].end);
+    }
     for (int i = 0; i < n; i++) {
         if (errs[i] == CL_OK) continue;
         err = errs[i];
