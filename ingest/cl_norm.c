@@ -490,8 +490,54 @@ static bool amount_prefix(fcur *c)
     return true;
 }
 
+/* The common plain form [+-]digits[.d[d]] in ASCII, decided without the
+ * folding cursor; returns false for anything else (the full parser decides). */
+static bool amount_fast(const char *s, size_t n, bool allow_sign, int64_t *fen,
+                        cl_amount_status *st)
+{
+    size_t i = 0;
+    int neg = 0;
+    if (n && (s[0] == '-' || s[0] == '+')) {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    size_t start = i;
+    uint64_t mag = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 13)
+        mag = mag * 10 + (uint64_t)(s[i++] - '0');
+    if (i == start || (i < n && s[i] >= '0' && s[i] <= '9'))
+        return false;
+    int dec = 0;
+    if (i < n && s[i] == '.') {
+        i++;
+        while (i < n && dec < 2 && s[i] >= '0' && s[i] <= '9') {
+            mag = mag * 10 + (uint64_t)(s[i++] - '0');
+            dec++;
+        }
+        if (dec == 0)
+            return false;
+    }
+    if (i != n)
+        return false;
+    for (; dec < 2; dec++)
+        mag *= 10;
+    if (start && !allow_sign)
+        *st = CL_AMT_SIGNED;
+    else if (mag > (uint64_t)CL_AMOUNT_MAX_FEN)
+        *st = CL_AMT_RANGE;
+    else {
+        *st = CL_AMT_OK;
+        *fen = neg ? -(int64_t)mag : (int64_t)mag;
+    }
+    return true;
+}
+
 cl_amount_status cl_parse_amount(const char *in, size_t len, bool allow_sign, int64_t *fen)
 {
+    cl_amount_status st;
+    *fen = 0;
+    if (amount_fast(in, len, allow_sign, fen, &st))
+        return st;
     fcur c = {(const unsigned char *)in, len, 0};
     *fen = 0;
     if (fc_end_after_ws(&c))
@@ -569,8 +615,38 @@ static bool parse_hms(fcur *c, int *h, int *mi, int *s, bool *has_off, int *off)
     return parse_offset(c, has_off, off);
 }
 
+/* The common form "YYYY-MM-DD HH:MM:SS" in ASCII, without the folding
+ * cursor; returns -1 when the text has another form (the full parser
+ * decides), else 1 (valid) or 0 (invalid). */
+static int time_fast(const char *s, size_t n, cl_time *out)
+{
+    static const char shape[] = "dddd-dd-dd dd:dd:dd";
+    if (n != 19)
+        return -1;
+    int v[6] = {0}, k = 0;
+    for (size_t i = 0; i < 19; i++) {
+        if (shape[i] == 'd') {
+            if (s[i] < '0' || s[i] > '9')
+                return -1;
+        } else if (s[i] != shape[i]) {
+            return -1;
+        }
+    }
+    static const int at[6][2] = {{0, 4}, {5, 2}, {8, 2}, {11, 2}, {14, 2}, {17, 2}};
+    for (k = 0; k < 6; k++)
+        for (int j = 0; j < at[k][1]; j++)
+            v[k] = v[k] * 10 + (s[at[k][0] + j] - '0');
+    if (!cl_civil_valid(v[0], v[1], v[2]) || v[3] > 23 || v[4] > 59 || v[5] > 59)
+        return 0;
+    *out = cl_time_make(v[0], v[1], v[2], v[3], v[4], v[5]);
+    return 1;
+}
+
 bool cl_parse_time(const char *in, size_t len, cl_time *out)
 {
+    int fast = time_fast(in, len, out);
+    if (fast >= 0)
+        return fast == 1;
     fcur c = {(const unsigned char *)in, len, 0};
     int y, m, d, h = 0, mi = 0, s = 0, off = 0;
     bool has_off = false;
