@@ -333,6 +333,60 @@ class Workbook(Base):
         self.assertGreater(os.path.getsize(pdf), 10000)
 
 
+class MeetingChain(Base):
+    """run -> roster.csv -> tally, and creditors.csv -> distribute, on the sample."""
+
+    def test_tally_and_distribute_from_a_run(self):
+        from decimal import Decimal
+        out = os.path.join(self.tmp, "out")
+        self.assertEqual(run_case(SAMPLE, out).returncode, 0)
+        roster = read_csv(os.path.join(out, "roster.csv"))
+        meeting = os.path.join(self.tmp, "meeting.conf")
+        open(meeting, "w", encoding="utf-8").write(
+            "meeting_id = M1\nopens_at = 2018-07-01 09:00\ncloses_at = 2018-07-10 18:00\n"
+            "resolution.plan = general\nresolution.deal = settlement\n")
+        # every creditor with an unsecured amount votes for, except the largest, who
+        # votes against: the headcount passes; the amount test is computed here too
+        voters = [r for r in roster if Decimal(r["unsecured_voting"]) > 0]
+        largest = max(voters, key=lambda r: Decimal(r["unsecured_voting"]))
+        ballots = os.path.join(self.tmp, "ballots.csv")
+        with open(ballots, "w", encoding="utf-8") as f:
+            f.write("ballot_id,meeting_id,resolution_id,creditor_id,group,choice,cast_at,channel\n")
+            for i, r in enumerate(voters):
+                choice = "against" if r is largest else "for"
+                for res in ("plan", "deal"):
+                    f.write(f"b{i}{res},M1,{res},{r['creditor_id']},,{choice},2018-07-02 10:00,online\n")
+        tout = os.path.join(self.tmp, "tally")
+        r = run(["tally", "--roster", os.path.join(out, "roster.csv"), "--meeting", meeting,
+                 "--ballots", ballots, "--out", tout, "--quiet"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = {t["resolution_id"]: t for t in read_csv(os.path.join(tout, "tally.csv"))}
+        base = sum(Decimal(r["unsecured_voting"]) for r in roster)
+        for_amount = sum(Decimal(r["unsecured_voting"]) for r in voters if r is not largest)
+        for res, num, den in (("plan", 1, 2), ("deal", 2, 3)):
+            t = rows[res]
+            self.assertEqual(Decimal(t["base_amount"]), base)
+            self.assertEqual(Decimal(t["for_amount"]), for_amount)
+            self.assertEqual(int(t["present"]), len(voters))
+            self.assertEqual(t["headcount_pass"], "1")
+            self.assertEqual(t["amount_pass"], "1" if for_amount * den >= base * num else "0")
+        # distribution: shares add up to the amount paid, tiers in order
+        dout = os.path.join(self.tmp, "dist")
+        r = run(["distribute", "--creditors", os.path.join(out, "creditors.csv"),
+                 "--amount", "100000.00", "--out", dout, "--quiet"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        shares = read_csv(os.path.join(dout, "distribution.csv"))
+        summary = read_csv(os.path.join(dout, "distribution_summary.csv"))
+        paid = sum(Decimal(s["share"]) for s in shares)
+        surplus = Decimal(summary[-1]["paid"])
+        self.assertEqual(summary[-1]["tier"], "surplus")
+        self.assertEqual(paid + surplus, Decimal("100000.00"))
+        creditors = read_csv(os.path.join(out, "creditors.csv"))
+        employee_total = sum(Decimal(c["employee"]) for c in creditors)
+        emp = [s for s in shares if s["tier"] == "employee"]
+        self.assertEqual(sum(Decimal(s["share"]) for s in emp), min(employee_total, Decimal("100000.00")))
+
+
 class Publish(Base):
     def test_public_list_masks_personal_data(self):
         out = os.path.join(self.tmp, "out")
