@@ -7,12 +7,12 @@
 #include "engine/cl_model.h"
 
 typedef struct cl_output_opts {
-    int xlsx;      /* write report.xlsx */
+    int xlsx;      /* write report.xlsx and claims.xlsx */
     int publish;   /* write public/creditors.csv and public/creditors.xlsx */
 } cl_output_opts;
 
 /* Writes claims.csv, creditors.csv, roster.csv, review_queue.csv,
- * overrides_rejected.csv, rejected_rows.csv (+ report.xlsx, public/) into
+ * overrides_rejected.csv, rejected_rows.csv (+ report.xlsx, claims.xlsx, public/) into
  * the staging directory. */
 cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *opts, cl_diag *d);
 

@@ -580,9 +580,10 @@ static void free_tables(tables *t)
     free(t->cx[3].next_conflict);
 }
 
-/* Defined in outputs_book.c: the judges' workbook and the public list. */
-cl_err cl_write_book(const cl_batch *b, const cl_table *claims, const cl_table *creditors,
-                     const cl_table *review, const cl_table *roster, const char *path, cl_diag *d);
+/* Defined in outputs_book.c: the workbooks and the public list. */
+cl_err cl_write_books(const cl_batch *b, const cl_table *claims, const cl_table *creditors,
+                      const cl_table *review, const cl_table *roster, cl_outdir *o, int publish,
+                      cl_diag *d);
 cl_err cl_write_public(const cl_batch *b, const cl_table *creditors, cl_outdir *o, cl_diag *d);
 
 cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *opts, cl_diag *d)
@@ -614,13 +615,10 @@ cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *o
     for (int i = 0; i < NCSV && !err; i++)
         if ((err = errs[i]) && d)
             *d = diags[i];
-    if (!err && opts->xlsx) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s", cl_outdir_path(o, "report.xlsx"));
-        err = cl_write_book(b, &t.claims, &t.creditors, &t.review, &t.roster, path, d);
-    }
     if (!err && opts->publish)
         err = cl_write_public(b, &t.creditors, o, d);
+    if (!err && opts->xlsx)
+        err = cl_write_books(b, &t.claims, &t.creditors, &t.review, &t.roster, o, opts->publish, d);
     free_tables(&t);
     return err;
 }

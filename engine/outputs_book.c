@@ -132,8 +132,12 @@ static void histogram(const cl_batch *b, sum_table *t)
     }
 }
 
-cl_err cl_write_book(const cl_batch *b, const cl_table *claims, const cl_table *creditors,
-                     const cl_table *review, const cl_table *roster, const char *path, cl_diag *d)
+/* The judges' workbooks, written side by side: report.xlsx (汇总, 债权表,
+ * 待审核, 表决名册), claims.xlsx (申报明细, every claim row) and, for
+ * --public, public/creditors.xlsx (masked). */
+cl_err cl_write_books(const cl_batch *b, const cl_table *claims, const cl_table *creditors,
+                      const cl_table *review, const cl_table *roster, cl_outdir *o, int publish,
+                      cl_diag *d)
 {
     static sum_table st, ct, tt, ht;
     memset(&st, 0, sizeof st);
@@ -154,36 +158,43 @@ cl_err cl_write_book(const cl_batch *b, const cl_table *claims, const cl_table *
         {&small[2], CL_CHART_NONE, 0, NULL},
         {&small[3], CL_CHART_COLUMN, 1, "确认金额分布 Histogram of confirmed amounts"},
     };
-    char l0[512], l1[512], l2[256], l3[256];
+    char l0[512], l1[512], l2[256], l3[256], p0[512], p1[512];
     char acc[CL_TIME_BUFSZ], dl[CL_TIME_BUFSZ];
     cl_date_format(b->cfg.acceptance_at, acc);
     cl_date_format(b->cfg.deadline_end, dl);
     snprintf(l0, sizeof l0, "%s 债权审查汇总", b->cfg.debtor);
     snprintf(l1, sizeof l1, "案号：%s", b->cfg.case_no);
     snprintf(l2, sizeof l2, "受理日期：%s    申报期限届满：%s", acc, dl);
-    snprintf(l3, sizeof l3, "申报 %zu 笔，债权人 %zu 名，表决名册 %zu 名（claims %s）", b->nsubs,
-             b->ncreditors, b->nroster, CL_VERSION);
+    snprintf(l3, sizeof l3, "申报 %zu 笔，债权人 %zu 名，表决名册 %zu 名（申报明细见 claims.xlsx；claims %s）",
+             b->nsubs, b->ncreditors, b->nroster, CL_VERSION);
+    snprintf(p0, sizeof p0, "%s 债权人名单（公示）", b->cfg.debtor);
+    snprintf(p1, sizeof p1, "案号：%s", b->cfg.case_no);
     const char *header[] = {l0, l1, l2, l3};
-    const cl_table sheets[4] = {*creditors, *claims, *review, *roster};
-    cl_book book = {"汇总", header, 4, blocks, 4, sheets, 4, 0};
-    return cl_report_xlsx(path, &book, CL_AUDIENCE_INTERNAL, d);
+    const char *pheader[] = {p0, p1};
+    const cl_table report_sheets[3] = {*creditors, *review, *roster};
+    cl_book books[3] = {
+        {"汇总", header, 4, blocks, 4, report_sheets, 3, 0},
+        {NULL, header, 4, NULL, 0, claims, 1, 0},
+        {NULL, pheader, 2, NULL, 0, creditors, 1, 0},
+    };
+    const cl_audience aud[3] = {CL_AUDIENCE_INTERNAL, CL_AUDIENCE_INTERNAL, CL_AUDIENCE_PUBLIC};
+    char paths[3][4096];
+    snprintf(paths[0], sizeof paths[0], "%s", cl_outdir_path(o, "report.xlsx"));
+    snprintf(paths[1], sizeof paths[1], "%s", cl_outdir_path(o, "claims.xlsx"));
+    snprintf(paths[2], sizeof paths[2], "%s", cl_outdir_path(o, "public/creditors.xlsx"));
+    const char *pp[3] = {paths[0], paths[1], paths[2]};
+    return cl_report_xlsx_many(pp, books, aud, publish ? 3 : 2, d);
 }
 
-/* Public disclosure: the creditor list, masked per §8, as CSV and XLSX. */
+/* Public disclosure: the creditor list, masked per §8, as CSV (the XLSX is
+ * written with the other workbooks). */
 cl_err cl_write_public(const cl_batch *b, const cl_table *creditors, cl_outdir *o, cl_diag *d)
 {
+    (void)b;
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", cl_outdir_path(o, "public"));
     if (mkdir(dir, 0755) != 0)
         return cl_diag_set(d, CL_ERR_IO, "%s: cannot create", dir);
-    cl_err err = cl_report_csv(cl_outdir_path(o, "public/creditors.csv"), creditors,
-                               CL_AUDIENCE_PUBLIC, d);
-    if (err)
-        return err;
-    char l0[512], l1[512];
-    snprintf(l0, sizeof l0, "%s 债权人名单（公示）", b->cfg.debtor);
-    snprintf(l1, sizeof l1, "案号：%s", b->cfg.case_no);
-    const char *header[] = {l0, l1};
-    cl_book book = {NULL, header, 2, NULL, 0, creditors, 1, 0};
-    return cl_report_xlsx(cl_outdir_path(o, "public/creditors.xlsx"), &book, CL_AUDIENCE_PUBLIC, d);
+    return cl_report_csv(cl_outdir_path(o, "public/creditors.csv"), creditors,
+                         CL_AUDIENCE_PUBLIC, d);
 }

@@ -222,7 +222,7 @@ static json_t *outputs_json(cl_outdir *o)
 {
     static const char *const files[] = {
         "claims.csv", "creditors.csv", "roster.csv", "review_queue.csv",
-        "overrides_rejected.csv", "rejected_rows.csv", "report.xlsx",
+        "overrides_rejected.csv", "rejected_rows.csv", "report.xlsx", "claims.xlsx",
         "public/creditors.csv", "public/creditors.xlsx",
     };
     json_t *out = json_object();

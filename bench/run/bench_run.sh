@@ -63,6 +63,6 @@ print("  stages of the last run (ms):",
       ", ".join(f"{t['stage']} {t['ms']}" for t in m["run"]["timings_ms"] if t["ms"] >= 10))
 PY
 if [ "$pg" = 1 ]; then
-  pgout=$("$top/bench/pg/run_pg_bench.sh" "$case_dir" 3 | tee /dev/stderr | awk '/^median of/ {print $(NF-1)}')
+  pgout=$("$top/bench/pg/run_pg_bench.sh" "$case_dir" 3 | tee -a /dev/stderr | awk '/^median of/ {print $(NF-1)}')
   echo "  PostgreSQL core SQL median ${pgout}s; ratio to claims (csv, 2 threads): $(echo "$pgout $t2" | awk '{printf "%.1f", $1/$2}')x"
 fi
