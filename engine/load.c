@@ -438,26 +438,27 @@ static cl_err parse_input(loader *l, cl_csv_row_fn fn, int nthreads, cl_diag *d)
     return err;
 }
 
-cl_err cl_load_submissions(cl_batch *b, const char *path, cl_encoding enc,
-                           cl_input_facts *facts, cl_diag *d)
+/* Reads a file whose rows become one record each (submissions, overrides):
+ * parsed in chunks by `nthreads`, concatenated in file order. */
+static cl_err load_records(cl_batch *b, const char *path, cl_encoding enc, const cl_csv_col *spec,
+                           int nspec, cl_csv_row_fn fn, size_t row_size, int nthreads,
+                           void **rows, size_t *nrows, cl_input_facts *facts, cl_diag *d)
 {
     cl_csv_file *f = NULL;
     cl_csv_header h = {0};
     loader l = {0};
-    cl_err err = open_input(path, enc, sub_spec, S_NCOLS, &f, &h, d);
+    cl_err err = open_input(path, enc, spec, nspec, &f, &h, d);
     if (err)
         goto done;
-    if ((err = setup_loader(&l, f, &h, sub_spec, b->nthreads, sizeof(cl_sub), &b->cfg)))
+    if ((err = setup_loader(&l, f, &h, spec, nthreads, row_size, &b->cfg)))
         goto oom;
-    if ((err = parse_input(&l, sub_row, b->nthreads, d)))
+    if ((err = parse_input(&l, fn, nthreads, d)))
         goto done;
-    void *rows = NULL;
-    if ((err = concat_rows(&l, &rows, &b->nsubs)))
+    if ((err = concat_rows(&l, rows, nrows)))
         goto oom;
-    b->subs = rows;
     if ((err = finish_chunks(&l, b, CL_OK)) || (err = adopt_arenas(b, &l)))
         goto oom;
-    fill_facts(facts, f, b->nsubs);
+    fill_facts(facts, f, *nrows);
     goto done;
 oom:
     err = cl_diag_set(d, CL_ERR_NOMEM, "out of memory reading %s", path);
@@ -465,6 +466,16 @@ done:
     free_loader(&l);
     cl_csv_header_free(&h);
     cl_csv_file_free(f);
+    return err;
+}
+
+cl_err cl_load_submissions(cl_batch *b, const char *path, cl_encoding enc,
+                           cl_input_facts *facts, cl_diag *d)
+{
+    void *rows = NULL;
+    cl_err err = load_records(b, path, enc, sub_spec, S_NCOLS, sub_row, sizeof(cl_sub),
+                              b->nthreads, &rows, &b->nsubs, facts, d);
+    b->subs = rows;
     return err;
 }
 
@@ -787,29 +798,9 @@ oom:
 cl_err cl_load_overrides(cl_batch *b, const char *path, cl_encoding enc,
                          cl_input_facts *facts, cl_diag *d)
 {
-    cl_csv_file *f = NULL;
-    cl_csv_header h = {0};
-    loader l = {0};
-    cl_err err = open_input(path, enc, override_spec, O_NCOLS, &f, &h, d);
-    if (err)
-        goto done;
-    if ((err = setup_loader(&l, f, &h, override_spec, 1, sizeof(cl_override), &b->cfg)))
-        goto oom;
-    if ((err = parse_input(&l, override_row, 1, d)))
-        goto done;
     void *rows = NULL;
-    if ((err = concat_rows(&l, &rows, &b->noverrides)))
-        goto oom;
+    cl_err err = load_records(b, path, enc, override_spec, O_NCOLS, override_row,
+                              sizeof(cl_override), 1, &rows, &b->noverrides, facts, d);
     b->overrides = rows;
-    if ((err = finish_chunks(&l, b, CL_OK)) || (err = adopt_arenas(b, &l)))
-        goto oom;
-    fill_facts(facts, f, b->noverrides);
-    goto done;
-oom:
-    err = cl_diag_set(d, CL_ERR_NOMEM, "out of memory reading %s", path);
-done:
-    free_loader(&l);
-    cl_csv_header_free(&h);
-    cl_csv_file_free(f);
     return err;
 }
