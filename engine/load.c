@@ -52,13 +52,15 @@ static char *scratch_get(scratch *s, size_t need)
     return s->buf;
 }
 
-static void fill_facts(cl_input_facts *facts, const cl_csv_file *f, uint64_t rows)
+static void fill_facts(cl_input_facts *facts, cl_csv_file *f, uint64_t rows)
 {
     if (!facts)
         return;
     snprintf(facts->path, sizeof facts->path, "%s", f->path);
-    for (int i = 0; i < 32; i++)
-        snprintf(facts->sha256 + 2 * i, 3, "%02x", f->sha256[i]);
+    const unsigned char *sha = cl_csv_sha256(f);
+    facts->sha256[0] = '\0';
+    for (int i = 0; sha && i < 32; i++)
+        snprintf(facts->sha256 + 2 * i, 3, "%02x", sha[i]);
     facts->bytes = f->raw_bytes;
     facts->rows = rows;
     facts->encoding = cl_encoding_name(f->encoding);

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <iconv.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,13 @@ typedef struct csv_priv {
     size_t map_len;
     char *raw_heap;     /* the file read into memory when mmap was impossible */
     char *utf8_heap;    /* converted text (GB18030 input) */
+    /* SHA-256 of the raw bytes, computed by a thread while the file is
+     * parsed (large files) or at load (small ones) */
+    const unsigned char *hash_src;
+    size_t hash_len;
+    pthread_t hasher;
+    int hashing;        /* the hasher thread is running or unjoined */
+    int hash_ok;
 } csv_priv;
 
 int cl_encoding_parse(const char *s)
@@ -192,38 +200,70 @@ done:
     return err;
 }
 
-/* ---- hashing + validation in one pass ------------------------------------ */
+/* ---- hashing and validation ------------------------------------------------ */
 
-/* Hashes raw into f->sha256 and, when check_utf8, validates it as UTF-8.
- * *bad_off is the offset of the first invalid sequence, or SIZE_MAX. */
-static cl_err hash_and_validate(cl_csv_file *f, const char *raw, size_t len, int check_utf8,
-                                size_t *bad_off, cl_diag *d)
+#define HASH_IN_BACKGROUND ((size_t)8 << 20)   /* files above 8 MiB */
+
+static int sha256_of(const unsigned char *s, size_t len, unsigned char out[32])
 {
-    const unsigned char *s = (const unsigned char *)raw;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned int mdlen = 0;
-    size_t vpos = 0;   /* bytes validated so far */
-    *bad_off = SIZE_MAX;
-    if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-        EVP_MD_CTX_free(md);
-        return cl_diag_set(d, CL_ERR_INTERNAL, "%s: SHA-256 unavailable", f->path);
-    }
-    for (size_t off = 0; off < len; off += HASH_BLOCK) {
+    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+    for (size_t off = 0; ok && off < len; off += HASH_BLOCK) {
         size_t n = len - off < HASH_BLOCK ? len - off : HASH_BLOCK;
-        if (EVP_DigestUpdate(md, s + off, n) != 1) break;
-        if (check_utf8 && *bad_off == SIZE_MAX) {
-            int bad;
-            vpos += utf8_validate(s + vpos, off + n - vpos, &bad);
-            if (bad || (off + n == len && vpos < len)) *bad_off = vpos;
-        }
+        ok = EVP_DigestUpdate(md, s + off, n) == 1;
     }
-    if (len == 0) (void)EVP_DigestUpdate(md, "", 0);
-    if (EVP_DigestFinal_ex(md, f->sha256, &mdlen) != 1 || mdlen != 32) {
-        EVP_MD_CTX_free(md);
-        return cl_diag_set(d, CL_ERR_INTERNAL, "%s: SHA-256 failed", f->path);
-    }
+    ok = ok && EVP_DigestFinal_ex(md, out, &mdlen) == 1 && mdlen == 32;
     EVP_MD_CTX_free(md);
-    return CL_OK;
+    return ok;
+}
+
+static void *hasher_main(void *arg)
+{
+    cl_csv_file *f = arg;
+    csv_priv *pv = f->priv_;
+    pv->hash_ok = sha256_of(pv->hash_src, pv->hash_len, f->sha256);
+    return NULL;
+}
+
+/* Starts hashing the raw bytes: in a thread of its own for a large file, so
+ * that the digest costs no wall time while the file is parsed. */
+static cl_err start_hash(cl_csv_file *f, const char *raw, size_t len, cl_diag *d)
+{
+    csv_priv *pv = f->priv_;
+    pv->hash_src = (const unsigned char *)raw;
+    pv->hash_len = len;
+    if (len >= HASH_IN_BACKGROUND && pthread_create(&pv->hasher, NULL, hasher_main, f) == 0) {
+        pv->hashing = 1;
+        return CL_OK;
+    }
+    hasher_main(f);
+    return pv->hash_ok ? CL_OK : cl_diag_set(d, CL_ERR_INTERNAL, "%s: SHA-256 failed", f->path);
+}
+
+static void join_hash(cl_csv_file *f)
+{
+    csv_priv *pv = f->priv_;
+    if (pv && pv->hashing) {
+        pthread_join(pv->hasher, NULL);
+        pv->hashing = 0;
+    }
+}
+
+const unsigned char *cl_csv_sha256(cl_csv_file *f)
+{
+    join_hash(f);
+    return ((csv_priv *)f->priv_)->hash_ok ? f->sha256 : NULL;
+}
+
+/* Validates raw as UTF-8. *bad_off is the offset of the first invalid
+ * sequence, or SIZE_MAX. */
+static void validate_utf8(const char *raw, size_t len, size_t *bad_off)
+{
+    const unsigned char *s = (const unsigned char *)raw;
+    int bad = 0;
+    size_t vpos = utf8_validate(s, len, &bad);
+    *bad_off = bad || vpos < len ? vpos : SIZE_MAX;
 }
 
 /* ---- GB18030 ------------------------------------------------------------- */
@@ -296,8 +336,8 @@ cl_err cl_csv_load(const char *path, cl_encoding enc, cl_csv_file **out, cl_diag
         err = cl_diag_set(d, CL_ERR_CSV, "%s: empty file (no header row)", path);
         goto fail;
     }
-    err = hash_and_validate(f, raw, len, enc != CL_ENC_GB18030, &bad, d);
-    if (err != CL_OK) goto fail;
+    if ((err = start_hash(f, raw, len, d)) != CL_OK) goto fail;
+    if (enc != CL_ENC_GB18030) validate_utf8(raw, len, &bad);
     if (enc == CL_ENC_UTF8 && bad != SIZE_MAX) {
         if (len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0) bom = 3;
         err = cl_diag_set(d, CL_ERR_ENCODING, "%s:%llu:%zu: invalid UTF-8 (try --encoding gb18030)",
@@ -328,6 +368,7 @@ void cl_csv_file_free(cl_csv_file *f)
 {
     if (!f) return;
     csv_priv *pv = f->priv_;
+    join_hash(f);
     if (pv) {
         if (pv->map) munmap(pv->map, pv->map_len);
         free(pv->raw_heap);

@@ -33,11 +33,15 @@ typedef struct cl_csv_file {
     size_t len;
     cl_encoding encoding;  /* what the bytes were */
     uint64_t raw_bytes;    /* size on disk */
-    unsigned char sha256[32]; /* of the raw bytes on disk */
+    unsigned char sha256[32]; /* of the raw bytes on disk: read it through
+                                 cl_csv_sha256() (computed in the background) */
     void *priv_;
 } cl_csv_file;
 
 cl_err cl_csv_load(const char *path, cl_encoding enc, cl_csv_file **out, cl_diag *d);
+/* The SHA-256 of the raw bytes (waits for the background digest of a large
+ * file); NULL if hashing failed. */
+const unsigned char *cl_csv_sha256(cl_csv_file *f);
 void cl_csv_file_free(cl_csv_file *f);
 
 /* A column the caller wants. `name` is the English header, `alias` the

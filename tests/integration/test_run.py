@@ -86,6 +86,15 @@ class Determinism(Base):
         self.assertEqual(run_case(gen, o4, "--threads", "4").returncode, 0)
         self.assert_same_outputs(o1, o4)
         self.assertGreater(len(read_csv(os.path.join(o1, "claims.csv"))), 1000)
+        # the manifest's digests are the files' SHA-256 (the ledger, > 8 MiB,
+        # is hashed by a background thread while it is parsed)
+        m = json.load(open(os.path.join(o4, "manifest.json")))
+        for name in ("ledger", "submissions"):
+            path = os.path.join(gen, name + ".csv")
+            with open(path, "rb") as f:
+                want = hashlib.sha256(f.read()).hexdigest()
+            self.assertEqual(m["inputs"][name]["sha256"], want, name)
+        self.assertGreater(os.path.getsize(os.path.join(gen, "ledger.csv")), 8 << 20)
 
 
 class Atomicity(Base):
