@@ -339,19 +339,41 @@ static cl_err build_match_index(const cl_batch *b, match_index *m)
     }
     if (index_claim_phones(b, m))
         return CL_ERR_NOMEM;
+    /* look the accounts' phones up in parallel (read-only), then record the
+     * unique candidates in account order */
+    uint32_t *sd = malloc((b->naccounts + 1) * sizeof *sd);
+    uint32_t *sb = malloc((b->naccounts + 1) * sizeof *sb);
+    if (!sd || !sb) {
+        free(sd);
+        free(sb);
+        return CL_ERR_NOMEM;
+    }
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
     for (size_t i = 0; i < b->naccounts; i++) {
         const cl_account *a = &b->accounts[i];
         size_t plen = a->phone[0] ? strlen(a->phone) : 0;
-        for (int cat = CL_CAT_DEPOSIT; cat <= CL_CAT_EMPLOYEE; cat++) {
-            if (!(a->has_cat & (1u << cat)))
-                continue;
-            uint32_t slot;
-            if (m->phone[cat] && plen && cl_strmap_get(m->phone[cat], a->phone, plen, &slot))
-                note_unique(&m->phone_acct[cat][slot], (uint32_t)i);
-            if (a->identity < b->nids)
-                note_unique(&m->by_id[cat][a->identity], (uint32_t)i);
-        }
+        sd[i] = sb[i] = CL_NONE;
+        if (plen && (a->has_cat & (1u << CL_CAT_DEPOSIT)) &&
+            !cl_strmap_get(m->phone[CL_CAT_DEPOSIT], a->phone, plen, &sd[i]))
+            sd[i] = CL_NONE;
+        if (plen && (a->has_cat & (1u << CL_CAT_BALANCE)) &&
+            !cl_strmap_get(m->phone[CL_CAT_BALANCE], a->phone, plen, &sb[i]))
+            sb[i] = CL_NONE;
     }
+    for (size_t i = 0; i < b->naccounts; i++) {
+        const cl_account *a = &b->accounts[i];
+        if (sd[i] != CL_NONE)
+            note_unique(&m->phone_acct[CL_CAT_DEPOSIT][sd[i]], (uint32_t)i);
+        if (sb[i] != CL_NONE)
+            note_unique(&m->phone_acct[CL_CAT_BALANCE][sb[i]], (uint32_t)i);
+        if (a->identity >= b->nids)
+            continue;
+        for (int cat = CL_CAT_DEPOSIT; cat <= CL_CAT_EMPLOYEE; cat++)
+            if (a->has_cat & (1u << cat))
+                note_unique(&m->by_id[cat][a->identity], (uint32_t)i);
+    }
+    free(sd);
+    free(sb);
     return CL_OK;
 }
 

@@ -38,6 +38,10 @@ static int lookup(const word *tab, const char *s, size_t len, int empty_value)
     char buf[WORD_MAX + 8];
     if (len > WORD_MAX)
         return 0;
+    /* fast path: the exact text of a table entry (as machine exports write it) */
+    for (const word *w = tab; w->text; w++)
+        if (len && strlen(w->text) == len && memcmp(s, w->text, len) == 0)
+            return w->value;
     size_t n = cl_norm_text(s, len, buf);
     if (n == 0)
         return empty_value;
