@@ -177,12 +177,48 @@ static void finish_creditor(const cl_case *cfg, cl_creditor *cr)
     }
 }
 
-static const cl_batch *sort_batch;
+/* Sort key: creditor_id is 16 lowercase hex digits, so its bytewise order
+ * is the order of the 64-bit number it spells. */
+typedef struct keyed {
+    uint64_t key;
+    uint32_t idx;
+} keyed;
 
-static int by_creditor_id(const void *x, const void *y)
+static uint64_t hex64(const char *h)
 {
-    const cl_creditor *a = x, *c = y;
-    return strcmp(sort_batch->ids[a->identity].creditor_id, sort_batch->ids[c->identity].creditor_id);
+    uint64_t v = 0;
+    for (int i = 0; i < 16; i++)
+        v = v << 4 | (uint64_t)(h[i] <= '9' ? h[i] - '0' : h[i] - 'a' + 10);
+    return v;
+}
+
+static int by_key(const void *x, const void *y)
+{
+    const keyed *a = x, *b = y;
+    return a->key < b->key ? -1 : a->key > b->key;
+}
+
+static cl_err sort_creditors(cl_batch *b, cl_diag *d)
+{
+    size_t n = b->ncreditors;
+    keyed *k = malloc((n + 1) * sizeof *k);
+    cl_creditor *sorted = malloc((n + 1) * sizeof *sorted);
+    if (!k || !sorted) {
+        free(k);
+        free(sorted);
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        k[i].key = hex64(b->ids[b->creditors[i].identity].creditor_id);
+        k[i].idx = (uint32_t)i;
+    }
+    qsort(k, n, sizeof *k, by_key);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = b->creditors[k[i].idx];
+    free(k);
+    free(b->creditors);
+    b->creditors = sorted;
+    return CL_OK;
 }
 
 static cl_err build_creditors(cl_batch *b, cl_diag *d)
@@ -225,9 +261,7 @@ static cl_err build_creditors(cl_batch *b, cl_diag *d)
     cl_err err = derive_ids(b, d);
     if (err)
         return err;
-    sort_batch = b;
-    qsort(b->creditors, n, sizeof *b->creditors, by_creditor_id);
-    return CL_OK;
+    return sort_creditors(b, d);
 }
 
 static cl_err build_roster(cl_batch *b, cl_diag *d)

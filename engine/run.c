@@ -218,19 +218,25 @@ static json_t *counts_json(const cl_batch *b)
                      "rejected_rows", (json_int_t)b->nbad);
 }
 
-static json_t *outputs_json(cl_outdir *o)
+static json_t *outputs_json(cl_outdir *o, int nthreads)
 {
     static const char *const files[] = {
         "claims.csv", "creditors.csv", "roster.csv", "review_queue.csv",
         "overrides_rejected.csv", "rejected_rows.csv", "report.xlsx", "claims.xlsx",
         "public/creditors.csv", "public/creditors.xlsx",
     };
+    enum { N = sizeof files / sizeof files[0] };
+    char paths[N][4096], hex[N][65];
+    int ok[N];
+    for (int i = 0; i < N; i++)
+        snprintf(paths[i], sizeof paths[i], "%s", cl_outdir_path(o, files[i]));
+    #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+    for (int i = 0; i < N; i++)
+        ok[i] = sha256_file(paths[i], hex[i]) == 0;
     json_t *out = json_object();
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char hex[65];
-        if (sha256_file(cl_outdir_path(o, files[i]), hex) == 0)
-            json_object_set_new(out, files[i], json_string(hex));
-    }
+    for (int i = 0; i < N; i++)
+        if (ok[i])
+            json_object_set_new(out, files[i], json_string(hex[i]));
     return out;
 }
 
@@ -265,7 +271,7 @@ static cl_err write_manifest(run_state *s, cl_diag *d)
         "inputs", inputs,
         "rules", rules,
         "counts", counts_json(b),
-        "outputs", outputs_json(s->out),
+        "outputs", outputs_json(s->out, b->nthreads),
         "run", "threads", b->nthreads, "timings_ms", timings_json(s->prog), "elapsed_ms",
         (json_int_t)(cl_now_ms() - s->started_ms));
     if (!doc)
