@@ -142,7 +142,7 @@ typedef struct cl_claim {
     uint8_t status;             /* cl_status */
     uint8_t category;
     uint8_t late;
-    uint8_t hold;               /* rule outcome to apply after step 7 (0 none, else cl_status) */
+    uint8_t before_amend;       /* step 3: the status a superseded target had first */
     uint8_t temporary;          /* voting_amount holds a temporary amount */
     cl_codeset codes;
     int64_t declared;           /* principal + interest + other as declared */

@@ -244,17 +244,15 @@ cl_err cl_step3_amendments(cl_batch *b, cl_diag *d)
         cl_claim *target = &b->claims[t];
         bool same = b->subs[t].identity == s->identity;
         bool sent_back = target->status == CL_ST_NEEDS_CORRECTION ||
-                         (target->status == CL_ST_SUPERSEDED && target->hold == CL_ST_NEEDS_CORRECTION);
+                         (target->status == CL_ST_SUPERSEDED &&
+                          target->before_amend == CL_ST_NEEDS_CORRECTION);
         if (!same && !sent_back)
             continue;
         if (target->status != CL_ST_SUPERSEDED)
-            target->hold = target->status;   /* remember the outcome so far */
+            target->before_amend = target->status;
         target->status = CL_ST_SUPERSEDED;
         target->superseded_by = (uint32_t)r;
     }
-    /* `hold` is reused by the case-rule step; clear it again */
-    for (size_t r = 0; r < b->nsubs; r++)
-        b->claims[r].hold = 0;
     return CL_OK;
 }
 
