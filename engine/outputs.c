@@ -193,11 +193,11 @@ static void claim_row(void *vx, size_t row, cl_cell *cells)
     cell_text(&cells[0], s ? s->submission_id : "");
     cell_text(&cells[1], s ? "submission" : "books");
     cell_text(&cells[2], creditor_id_of(b, c));
-    cell_text(&cells[3], dup ? "" : s ? s->name : a->name);
+    cell_text(&cells[3], dup ? "" : s ? s->name : a ? a->name : "");
     cell_text(&cells[4], dup || !id ? "" : cl_id_type_name((cl_id_type)id->id_type));
     cell_text(&cells[5], dup || !id ? "" : id->id_number);
     cell_text(&cells[6], dup ? "" : cl_category_name((cl_category)c->category));
-    cell_text(&cells[7], dup ? "" : s ? s->account_ref : a->ref);
+    cell_text(&cells[7], dup ? "" : s ? s->account_ref : a ? a->ref : "");
     cell_text(&cells[8], a ? a->ref : "");
     cell_text(&cells[9], cl_status_name((cl_status)c->status));
     cells[10].s = x->codes;
