@@ -635,9 +635,9 @@ static void test_errors(void)
     CHECK_EQ_STR(load_error("rule t\npass fields\nwhen true\nwhen false\nrequire true\n"
                             "then FLAG C\nzh \"z\"\nen \"e\"\nend\n"),
                  "err.rules:4:1: duplicate 'when' clause (first at line 3)");
-    char dup[1024];
-    snprintf(dup, sizeof dup, "%s%s", rule_text("fields", NULL, "true"),
-             rule_text("matched", NULL, "true"));
+    char dup[8192];   /* rule_text returns one static buffer: copy, then append */
+    snprintf(dup, sizeof dup, "%s", rule_text("fields", NULL, "true"));
+    strncat(dup, rule_text("matched", NULL, "true"), sizeof dup - strlen(dup) - 1);
     CHECK_EQ_STR(load_error(dup), "err.rules:8:6: duplicate rule id 't' (first at line 1)");
     CHECK_EQ_STR(load_error("rule t\npass fields\nrequire true\nthen FLAG C\nzh \"z\"\nen \"e\"\n"),
                  "err.rules:7:1: expected 'end' to close rule 't', found end of file");
