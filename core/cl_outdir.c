@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 struct cl_outdir {
+    int lock_fd;        /* flock on "<target>.lock" while the run writes */
     char target[PATH_MAX];
     char staging[PATH_MAX + 32];
     char scratch[2 * PATH_MAX + 64];
@@ -39,6 +41,39 @@ static void remove_tree(const char *dir)
     rmdir(dir);
 }
 
+/* Takes "<target>.lock"; with it held, any "<target>.tmp-*" beside the
+ * target was left by a run that was killed, and is removed. */
+static cl_err lock_and_sweep(cl_outdir *o, cl_diag *d)
+{
+    char lock[PATH_MAX + 16];
+    snprintf(lock, sizeof lock, "%s.lock", o->target);
+    o->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (o->lock_fd < 0)
+        return cl_diag_set(d, CL_ERR_IO, "%s: cannot create: %s", lock, strerror(errno));
+    if (flock(o->lock_fd, LOCK_EX | LOCK_NB) != 0)
+        return cl_diag_set(d, CL_ERR_IO, "%s: another run is writing these outputs", o->target);
+    char dir[PATH_MAX];
+    const char *slash = strrchr(o->target, '/');
+    const char *base = slash ? slash + 1 : o->target;
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - o->target) : 1, slash ? o->target : ".");
+    if (slash == o->target)
+        snprintf(dir, sizeof dir, "/");
+    DIR *dh = opendir(dir);
+    if (!dh)
+        return CL_OK;
+    size_t blen = strlen(base);
+    struct dirent *e;
+    char p[2 * PATH_MAX + 64];
+    while ((e = readdir(dh))) {
+        if (strncmp(e->d_name, base, blen) != 0 || strncmp(e->d_name + blen, ".tmp-", 5) != 0)
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        remove_tree(p);
+    }
+    closedir(dh);
+    return CL_OK;
+}
+
 cl_err cl_outdir_begin(const char *target, cl_outdir **out, cl_diag *d)
 {
     *out = NULL;
@@ -52,10 +87,18 @@ cl_err cl_outdir_begin(const char *target, cl_outdir **out, cl_diag *d)
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     memcpy(o->target, target, len);
     o->target[len] = '\0';
+    cl_err lerr = lock_and_sweep(o, d);
+    if (lerr) {
+        if (o->lock_fd >= 0)
+            close(o->lock_fd);
+        free(o);
+        return lerr;
+    }
     snprintf(o->staging, sizeof o->staging, "%s.tmp-XXXXXX", o->target);
     if (!mkdtemp(o->staging)) {
         cl_err e = cl_diag_set(d, CL_ERR_IO, "%s: cannot create staging directory: %s",
                                o->staging, strerror(errno));
+        close(o->lock_fd);
         free(o);
         return e;
     }
@@ -123,5 +166,7 @@ void cl_outdir_free(cl_outdir *o)
         return;
     if (!o->committed)
         remove_tree(o->staging);
+    if (o->lock_fd >= 0)
+        close(o->lock_fd);   /* releases the flock */
     free(o);
 }

@@ -1,7 +1,10 @@
 /* cl_outdir.h - atomic output directories: every output of a command is
  * written into a fresh staging directory beside the target, which then
  * replaces the target in one rename (RENAME_EXCHANGE when it exists). A
- * failure or a kill leaves the previous outputs intact and nothing partial. */
+ * failure or a kill leaves the previous outputs intact and nothing partial.
+ * While a run writes, it holds an exclusive flock on "<target>.lock" (a second
+ * run into the same target fails at once); holding it, it removes staging
+ * directories that a killed run left behind. */
 #ifndef CL_OUTDIR_H
 #define CL_OUTDIR_H
 
