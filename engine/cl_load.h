@@ -25,6 +25,9 @@ cl_err cl_load_overrides(cl_batch *b, const char *path, cl_encoding enc,
 /* Interns (id_type, id_number); returns the identity index or CL_NONE on OOM. */
 uint32_t cl_identity_intern(cl_batch *b, uint8_t id_type, const char *id_number);
 
+/* The ledger account with this account_ref, or CL_NONE. Thread-safe. */
+uint32_t cl_account_find(const cl_batch *b, const char *ref, size_t len);
+
 /* The identity index of (id_type, id_number), or CL_NONE. Thread-safe. */
 uint32_t cl_identity_find(const cl_batch *b, uint8_t id_type, const char *id_number);
 

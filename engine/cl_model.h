@@ -123,6 +123,8 @@ typedef struct cl_account {
     uint8_t has_cat;            /* bit per cl_category with >= 1 entry */
     uint32_t identity;          /* CL_NONE: carries none; CL_FOREIGN: no claimant's */
     uint32_t first_line;
+    uint32_t ref_len;
+    uint64_t ref_hash;          /* cl_hash_bytes of ref */
     int64_t sum[CL_CAT_COUNT];  /* signed fen per category */
 } cl_account;
 
@@ -213,7 +215,8 @@ typedef struct cl_batch {
     cl_strmap *sub_index;       /* submission_id -> first row */
     cl_account *accounts;
     size_t naccounts;
-    cl_strmap *account_index;   /* ref -> account */
+    uint64_t *account_slots;    /* ref -> account (cl_account_find) */
+    size_t account_mask;
     cl_identity *ids;
     size_t nids, ids_cap;
     cl_strmap *id_index;        /* "<type>|<number>" -> identity */

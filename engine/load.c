@@ -2,6 +2,7 @@
  * Chinese aliases, per-field normalization, parallel chunked parsing of the
  * submissions and the ledger (aggregated into accounts per chunk, merged in
  * file order so "first non-empty value" means file order), overrides. */
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -691,66 +692,225 @@ static void merge_holder(cl_account *g, const char **g_raw, const acct_acc *a)
         g->phone = a->a.phone;
 }
 
-/* Merges the chunk-local accounts in chunk (= file) order. */
-static cl_err merge_accounts(cl_batch *b, loader *l, const char ***raw_out)
+/* ---- merging the chunks' accounts --------------------------------------
+ * Every account is owned by its first occurrence in file order. In parallel:
+ * each record looks for its account in the earlier chunks' indexes; owners
+ * are numbered in file order and copied; the later records of an account
+ * are folded into its owner in file order (threads split the owners, so no
+ * two touch one); and the accounts are indexed by account_ref. */
+
+typedef struct merge_state {
+    uint64_t **first;   /* per chunk, per record: (chunk << 32 | row) of its owner */
+    uint32_t **gidx;    /* per chunk, per owner record: its account number */
+    int nchunks;
+} merge_state;
+
+static void merge_state_free(merge_state *m)
 {
-    size_t total = 0;
-    for (int i = 0; i < l->nchunks; i++)
-        total += l->chunks[i].nrows;
-    b->accounts = calloc(total ? total : 1, sizeof *b->accounts);
-    const char **raw = calloc(total ? total : 1, sizeof *raw);
-    b->account_index = cl_strmap_create(total);
-    if (!b->accounts || !raw || !b->account_index) {
-        free(raw);
-        return CL_ERR_NOMEM;
+    for (int i = 0; m->first && i < m->nchunks; i++) {
+        free(m->first[i]);
+        free(m->gidx[i]);
     }
-    size_t n = 0;
+    free(m->first);
+    free(m->gidx);
+}
+
+static cl_err find_owners(loader *l, merge_state *m, int nthreads)
+{
+    m->nchunks = l->nchunks;
+    m->first = calloc((size_t)l->nchunks, sizeof *m->first);
+    m->gidx = calloc((size_t)l->nchunks, sizeof *m->gidx);
+    if (!m->first || !m->gidx)
+        return CL_ERR_NOMEM;
     for (int i = 0; i < l->nchunks; i++) {
-        acct_acc *rows = l->chunks[i].rows;
+        size_t n = l->chunks[i].nrows + 1;
+        if (!(m->first[i] = malloc(n * sizeof **m->first)) ||
+            !(m->gidx[i] = malloc(n * sizeof **m->gidx)))
+            return CL_ERR_NOMEM;
+    }
+    for (int i = 0; i < l->nchunks; i++) {
+        const acct_acc *rows = l->chunks[i].rows;
+        uint64_t *first = m->first[i];
+        #pragma omp parallel for schedule(static) num_threads(nthreads)
         for (size_t k = 0; k < l->chunks[i].nrows; k++) {
-            acct_acc *a = &rows[k];
-            uint32_t g;
-            int put = cl_strmap_put(b->account_index, a->a.ref, a->reflen, (uint32_t)n, &g);
-            if (put < 0) {
-                free(raw);
-                return CL_ERR_NOMEM;
-            }
-            if (put == 1) {
-                b->accounts[n] = a->a;
-                raw[n++] = a->raw_idnum;
-                continue;
-            }
-            cl_account *ga = &b->accounts[g];
-            for (int cat = 0; cat < CL_CAT_COUNT; cat++)
-                if (!cl_money_add(ga->sum[cat], a->a.sum[cat], &ga->sum[cat])) {
-                    free(raw);
-                    return CL_ERR_OVERFLOW;
+            const acct_acc *a = &rows[k];
+            uint64_t loc = (uint64_t)i << 32 | k;
+            for (int j = 0; j < i; j++) {
+                uint32_t f = acct_find(&l->chunks[j].index, l->chunks[j].rows, a->hash,
+                                       a->a.ref, a->reflen);
+                if (f != CL_NONE) {
+                    loc = (uint64_t)j << 32 | f;
+                    break;
                 }
-            ga->has_cat |= a->a.has_cat;
-            merge_holder(ga, &raw[g], a);
+            }
+            first[k] = loc;
         }
     }
-    b->naccounts = n;
-    *raw_out = raw;
     return CL_OK;
 }
 
-/* Normalizes each account's ID number with its ID type (identities are
- * resolved against the claimants' later: cl_resolve_account_identities). */
-static cl_err account_identities(cl_batch *b, const char **raw)
+static bool is_owner(const merge_state *m, int i, size_t k)
 {
-    char buf[512];
-    for (size_t i = 0; i < b->naccounts; i++) {
-        cl_account *a = &b->accounts[i];
-        size_t len = strlen(raw[i]);
-        if (len + 8 > sizeof buf)
-            len = sizeof buf - 8;
-        size_t n = cl_norm_id((cl_id_type)a->id_type, raw[i], len, buf);
-        if (!(a->id_number = cl_arena_strndup(b->arena, buf, n)))
-            return CL_ERR_NOMEM;
-        a->identity = CL_NONE;
+    return m->first[i][k] == ((uint64_t)i << 32 | k);
+}
+
+/* Folds a later record of an account into its owner. false on overflow. */
+static bool fold_into(cl_account *ga, const char **g_raw, const acct_acc *a)
+{
+    for (int cat = 0; cat < CL_CAT_COUNT; cat++)
+        if (!cl_money_add(ga->sum[cat], a->a.sum[cat], &ga->sum[cat]))
+            return false;
+    ga->has_cat |= a->a.has_cat;
+    merge_holder(ga, g_raw, a);
+    return true;
+}
+
+static bool fold_later_records(cl_batch *b, loader *l, const merge_state *m, const char **raw)
+{
+    int overflow = 0;
+    #pragma omp parallel num_threads(b->nthreads)
+    {
+        uint32_t t = (uint32_t)omp_get_thread_num(), nt = (uint32_t)omp_get_num_threads();
+        for (int i = 1; i < l->nchunks; i++) {
+            const acct_acc *rows = l->chunks[i].rows;
+            for (size_t k = 0; k < l->chunks[i].nrows; k++) {
+                uint64_t loc = m->first[i][k];
+                if (loc == ((uint64_t)i << 32 | k))
+                    continue;
+                uint32_t g = m->gidx[loc >> 32][loc & 0xffffffffu];
+                if (g % nt != t)
+                    continue;
+                if (!fold_into(&b->accounts[g], &raw[g], &rows[k])) {
+                    #pragma omp atomic write
+                    overflow = 1;
+                }
+            }
+        }
+    }
+    return !overflow;
+}
+
+static cl_err index_accounts(cl_batch *b)
+{
+    size_t cap = 1024;
+    while (cap < b->naccounts * 2)
+        cap <<= 1;
+    b->account_slots = calloc(cap, sizeof *b->account_slots);
+    if (!b->account_slots)
+        return CL_ERR_NOMEM;
+    b->account_mask = cap - 1;
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+    for (size_t g = 0; g < b->naccounts; g++) {
+        uint64_t h = b->accounts[g].ref_hash;
+        uint64_t v = (uint64_t)(uint32_t)(h >> 32) << 32 | (uint64_t)(g + 1);
+        for (size_t i = h & b->account_mask;; i = (i + 1) & b->account_mask) {
+            uint64_t empty = 0;
+            if (__atomic_compare_exchange_n(&b->account_slots[i], &empty, v, false,
+                                            __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+                break;
+        }
     }
     return CL_OK;
+}
+
+uint32_t cl_account_find(const cl_batch *b, const char *ref, size_t len)
+{
+    if (!b->account_slots)
+        return CL_NONE;
+    uint64_t h = cl_hash_bytes(ref, len);
+    uint32_t tag = (uint32_t)(h >> 32);
+    for (size_t i = h & b->account_mask;; i = (i + 1) & b->account_mask) {
+        uint64_t s = b->account_slots[i];
+        if (!s)
+            return CL_NONE;
+        const cl_account *a = &b->accounts[(uint32_t)s - 1];
+        if ((uint32_t)(s >> 32) == tag && a->ref_len == len && memcmp(a->ref, ref, len) == 0)
+            return (uint32_t)s - 1;
+    }
+}
+
+static cl_err merge_accounts(cl_batch *b, loader *l, const char ***raw_out)
+{
+    merge_state m = {0};
+    const char **raw = NULL;
+    cl_err err = find_owners(l, &m, b->nthreads);
+    if (err)
+        goto out;
+    size_t n = 0;
+    for (int i = 0; i < l->nchunks; i++)
+        for (size_t k = 0; k < l->chunks[i].nrows; k++)
+            m.gidx[i][k] = is_owner(&m, i, k) ? (uint32_t)n++ : CL_NONE;
+    b->accounts = calloc(n + 1, sizeof *b->accounts);
+    raw = calloc(n + 1, sizeof *raw);
+    if (!b->accounts || !raw) {
+        err = CL_ERR_NOMEM;
+        goto out;
+    }
+    for (int i = 0; i < l->nchunks; i++) {
+        const acct_acc *rows = l->chunks[i].rows;
+        #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+        for (size_t k = 0; k < l->chunks[i].nrows; k++) {
+            uint32_t g = m.gidx[i][k];
+            if (g == CL_NONE)
+                continue;
+            b->accounts[g] = rows[k].a;
+            b->accounts[g].ref_hash = rows[k].hash;
+            b->accounts[g].ref_len = rows[k].reflen;
+            raw[g] = rows[k].raw_idnum;
+        }
+    }
+    b->naccounts = n;
+    if (!fold_later_records(b, l, &m, raw))
+        err = CL_ERR_OVERFLOW;
+    else
+        err = index_accounts(b);
+out:
+    merge_state_free(&m);
+    if (err) {
+        free(raw);
+        raw = NULL;
+    }
+    *raw_out = raw;
+    return err;
+}
+
+/* Normalizes each account's ID number with its ID type, in parallel (each
+ * thread with an arena of its own); identities are resolved against the
+ * claimants' later: cl_resolve_account_identities. */
+static cl_err account_identities(cl_batch *b, const char **raw)
+{
+    int nt = b->nthreads > 0 ? b->nthreads : 1;
+    cl_arena **p = realloc(b->chunk_arenas, (size_t)(b->nchunk_arenas + nt) * sizeof *p);
+    if (!p)
+        return CL_ERR_NOMEM;
+    b->chunk_arenas = p;
+    cl_arena **mine = p + b->nchunk_arenas;
+    for (int t = 0; t < nt; t++)
+        if (!(mine[t] = cl_arena_create(0)))
+            return CL_ERR_NOMEM;
+        else
+            b->nchunk_arenas++;
+    int failed = 0;
+    #pragma omp parallel num_threads(nt)
+    {
+        cl_arena *arena = mine[omp_get_thread_num()];
+        char buf[512];
+        #pragma omp for schedule(static)
+        for (size_t i = 0; i < b->naccounts; i++) {
+            cl_account *a = &b->accounts[i];
+            size_t len = strlen(raw[i]);
+            if (len + 8 > sizeof buf)
+                len = sizeof buf - 8;
+            size_t n = cl_norm_id((cl_id_type)a->id_type, raw[i], len, buf);
+            if (!(a->id_number = cl_arena_strndup(arena, buf, n))) {
+                #pragma omp atomic write
+                failed = 1;
+                a->id_number = "";
+            }
+            a->identity = CL_NONE;
+        }
+    }
+    return failed ? CL_ERR_NOMEM : CL_OK;
 }
 
 static size_t identity_key(uint8_t id_type, const char *id_number, char *key, size_t cap)

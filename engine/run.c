@@ -45,7 +45,7 @@ static void batch_free(cl_batch *b)
 {
     free(b->subs);
     free(b->accounts);
-    cl_strmap_free(b->account_index);
+    free(b->account_slots);
     cl_strmap_free(b->sub_index);
     free(b->ids);
     cl_strmap_free(b->id_index);

@@ -385,7 +385,7 @@ static void match_one(const cl_batch *b, const match_index *m, cl_claim *c)
     const cl_sub *s = &b->subs[c->sub];
     uint32_t acct;
     if (s->account_ref[0] &&
-        cl_strmap_get(b->account_index, s->account_ref, strlen(s->account_ref), &acct)) {
+        (acct = cl_account_find(b, s->account_ref, strlen(s->account_ref))) != CL_NONE) {
         c->account = acct;
         return;
     }
