@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <iconv.h>
 #include <openssl/evp.h>
+#include <omp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,13 +258,36 @@ const unsigned char *cl_csv_sha256(cl_csv_file *f)
 }
 
 /* Validates raw as UTF-8. *bad_off is the offset of the first invalid
- * sequence, or SIZE_MAX. */
+ * sequence, or SIZE_MAX. A large file is cut into parts at character starts
+ * (a boundary moves past at most three continuation bytes), validated in
+ * parallel; the first bad offset in file order is the answer. */
 static void validate_utf8(const char *raw, size_t len, size_t *bad_off)
 {
     const unsigned char *s = (const unsigned char *)raw;
-    int bad = 0;
-    size_t vpos = utf8_validate(s, len, &bad);
-    *bad_off = bad || vpos < len ? vpos : SIZE_MAX;
+    enum { PARTS = 16 };
+    int parts = len >= ((size_t)16 << 20) ? PARTS : 1;
+    size_t cut[PARTS + 1], bad_at[PARTS];
+    cut[0] = 0;
+    cut[parts] = len;
+    for (int i = 1; i < parts; i++) {
+        size_t c = (size_t)((unsigned __int128)len * (unsigned)i / (unsigned)parts);
+        for (int k = 0; k < 3 && c < len && (s[c] & 0xC0) == 0x80; k++)
+            c++;
+        cut[i] = c > cut[i - 1] ? c : cut[i - 1];
+    }
+    #pragma omp parallel for schedule(dynamic, 1) if (parts > 1)
+    for (int i = 0; i < parts; i++) {
+        int bad = 0;
+        size_t n = cut[i + 1] - cut[i];
+        size_t v = utf8_validate(s + cut[i], n, &bad);
+        bad_at[i] = bad || v < n ? cut[i] + v : SIZE_MAX;
+    }
+    *bad_off = SIZE_MAX;
+    for (int i = 0; i < parts; i++)
+        if (bad_at[i] != SIZE_MAX) {
+            *bad_off = bad_at[i];
+            break;
+        }
 }
 
 /* ---- GB18030 ------------------------------------------------------------- */
