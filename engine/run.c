@@ -349,6 +349,7 @@ cl_err cl_run(const cl_run_opts *o, cl_diag *d)
     memset(&s, 0, sizeof s);
     s.started_ms = cl_now_ms();
     s.b.nthreads = o->threads > 0 ? o->threads : omp_get_num_procs();
+    omp_set_num_threads(s.b.nthreads);   /* every parallel part follows --threads */
     s.b.arena = cl_arena_create(0);
     s.b.id_index = cl_strmap_create(1u << 16);
     s.prog = cl_progress_create(o->progress);
