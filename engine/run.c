@@ -283,7 +283,7 @@ static cl_err write_manifest(run_state *s, cl_diag *d)
 
 /* ------------------------------------------------------------- summary */
 
-static void print_summary(const run_state *s, FILE *f)
+static void print_summary(const run_state *s, const char *out, FILE *f)
 {
     const cl_batch *b = &s->b;
     int64_t count[CL_ST_COUNT] = {0}, conf[CL_CAT_COUNT] = {0};
@@ -320,8 +320,9 @@ static void print_summary(const run_state *s, FILE *f)
     }
     fprintf(f, "  %zu creditors, %zu on the voting roster, %zu rows rejected\n", b->ncreditors,
             b->nroster, b->nbad);
-    fprintf(f, "  elapsed %.3f s on %d thread%s\n", (double)(cl_now_ms() - s->started_ms) / 1000.0,
-            b->nthreads, b->nthreads == 1 ? "" : "s");
+    fprintf(f, "  elapsed %.3f s on %d thread%s; outputs in %s\n",
+            (double)(cl_now_ms() - s->started_ms) / 1000.0, b->nthreads,
+            b->nthreads == 1 ? "" : "s", out);
 }
 
 /* ----------------------------------------------------------------- run */
@@ -359,7 +360,7 @@ cl_err cl_run(const cl_run_opts *o, cl_diag *d)
     else
         err = run_all(&s, o, d);
     if (!err && o->summary)
-        print_summary(&s, o->summary);
+        print_summary(&s, o->out, o->summary);
     cl_outdir_free(s.out);
     cl_progress_free(s.prog);
     batch_free(&s.b);
