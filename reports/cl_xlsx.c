@@ -21,6 +21,8 @@
 
 #include <omp.h>
 #include <dlfcn.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <pthread.h>
@@ -663,6 +665,7 @@ static int start_child(const char *path, const cl_book *book, cl_audience a, pid
     if (pipe(p) != 0)
         return -1;
     fflush(NULL);
+    pid_t parent = getpid();
     *pid = fork();
     if (*pid < 0) {
         close(p[0]);
@@ -670,6 +673,11 @@ static int start_child(const char *path, const cl_book *book, cl_audience a, pid
         return -1;
     }
     if (*pid == 0) {
+        /* die with the parent: a killed run must not leave a writer behind
+         * (it would hold the outputs' lock and write into a swept directory) */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(1);
         close(p[0]);
         child_result r;
         memset(&r, 0, sizeof r);
