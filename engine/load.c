@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/cl_money.h"
+#include "core/cl_scratch.h"
 #include "engine/cl_load.h"
 
 /* ------------------------------------------------------------------ utils */
@@ -35,23 +36,7 @@ static size_t trim_bounds(const char *s, size_t n, size_t *start)
     return e - b;
 }
 
-typedef struct scratch {
-    char *buf;
-    size_t cap;
-} scratch;
 
-static char *scratch_get(scratch *s, size_t need)
-{
-    if (need + 16 > s->cap) {
-        size_t cap = (need + 16) * 2;
-        char *p = realloc(s->buf, cap);
-        if (!p)
-            return NULL;
-        s->buf = p;
-        s->cap = cap;
-    }
-    return s->buf;
-}
 
 static void fill_facts(cl_input_facts *facts, cl_csv_file *f, uint64_t rows)
 {
@@ -137,7 +122,7 @@ typedef struct acct_index {
 /* Per-chunk loader state shared by the three inputs. */
 typedef struct chunk_state {
     cl_arena *arena;
-    scratch tmp;
+    cl_scratch tmp;
     void *rows;
     size_t nrows, cap;
     cl_bad_row *bad;
@@ -221,7 +206,7 @@ typedef size_t (*norm_fn)(const char *, size_t, char *);
 
 static const char *store_norm(chunk_state *c, cl_field f, norm_fn fn)
 {
-    char *buf = scratch_get(&c->tmp, f.len + 8);
+    char *buf = cl_scratch_get(&c->tmp, f.len + 8);
     if (!buf)
         return NULL;
     size_t n = fn(f.p, f.len, buf);
@@ -235,10 +220,9 @@ static cl_err finish_chunks(loader *l, cl_batch *b, cl_err err)
         for (size_t k = 0; k < c->nbad && !err; k++)
             err = cl_batch_add_bad(b, &c->bad[k]);
         free(c->bad);
-        free(c->tmp.buf);
+        cl_scratch_release(&c->tmp);
         free(c->index.slots);
         c->bad = NULL;
-        c->tmp.buf = NULL;
         c->index.slots = NULL;
     }
     return err;
@@ -286,7 +270,7 @@ static void free_loader(loader *l)
         cl_arena_free(l->chunks[i].arena);
         free(l->chunks[i].rows);
         free(l->chunks[i].bad);
-        free(l->chunks[i].tmp.buf);
+        cl_scratch_release(&l->chunks[i].tmp);
         free(l->chunks[i].index.slots);
     }
     free(l->chunks);
@@ -355,13 +339,13 @@ static int fill_sub(loader *l, chunk_state *c, const cl_csv_row *row, cl_sub *s)
     if (!s->id_type)
         s->raw_id_type = store_trim(c, f);
     f = field_of(l, row, S_IDNUM);
-    char *buf = scratch_get(&c->tmp, f.len + 8);
+    char *buf = cl_scratch_get(&c->tmp, f.len + 8);
     if (!buf)
         return -1;
     s->id_number = store(c, buf, cl_norm_id((cl_id_type)s->id_type, f.p, f.len, buf));
 
     f = field_of(l, row, S_PHONE);
-    buf = scratch_get(&c->tmp, f.len + 8);
+    buf = cl_scratch_get(&c->tmp, f.len + 8);
     if (!buf)
         return -1;
     bool pv = false;
@@ -612,7 +596,7 @@ static int ledger_fill_holder(loader *l, chunk_state *c, const cl_csv_row *row, 
             acc->filled |= HOLDER_IDNUM;
     }
     if (!(acc->filled & HOLDER_PHONE) && (f = field_of(l, row, L_PHONE)).len) {
-        char *buf = scratch_get(&c->tmp, f.len + 8);
+        char *buf = cl_scratch_get(&c->tmp, f.len + 8);
         bool v;
         if (!buf || !(a->phone = store(c, buf, cl_norm_phone(f.p, f.len, buf, &v))))
             return -1;

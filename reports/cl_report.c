@@ -1,6 +1,7 @@
 /* cl_report.c - CSV tables (RFC 4180, UTF-8 without BOM, LF) and JSON
  * documents. Each field goes straight into a cl_wbuf: no stdio per field. */
 #include "reports/cl_report.h"
+#include "core/cl_scratch.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,27 +12,6 @@
 #include "core/cl_money.h"
 #include "core/cl_time.h"
 #include "core/cl_wbuf.h"
-
-/* A growable scratch buffer for masked text. */
-typedef struct scratch {
-    char *p;
-    size_t cap;
-} scratch;
-
-static char *scratch_get(scratch *s, size_t need)
-{
-    if (need > s->cap) {
-        size_t cap = s->cap ? s->cap : 256;
-        while (cap < need)
-            cap *= 2;
-        char *p = realloc(s->p, cap);
-        if (!p)
-            return NULL;
-        s->p = p;
-        s->cap = cap;
-    }
-    return s->p;
-}
 
 static int is_pii(cl_col_kind k)
 {
@@ -112,7 +92,7 @@ static void put_field(cl_wbuf *w, const char *s, size_t n)
 
 /* Writes one cell; returns -1 if masking scratch could not grow. */
 static int put_cell(cl_wbuf *w, const cl_col *c, const cl_cell *v, cl_audience a,
-                    scratch *sc)
+                    cl_scratch *sc)
 {
     switch (c->kind) {
     case CL_COL_INT:
@@ -134,7 +114,7 @@ static int put_cell(cl_wbuf *w, const cl_col *c, const cl_cell *v, cl_audience a
     if (!v->s || v->len == 0)
         return 0;
     if (a == CL_AUDIENCE_PUBLIC && is_pii(c->kind)) {
-        char *o = scratch_get(sc, v->len + 16);
+        char *o = cl_scratch_get(sc, v->len + 16);
         if (!o)
             return -1;
         put_field(w, o, cl_mask(c->kind, v->s, v->len, o));
@@ -148,7 +128,7 @@ cl_err cl_report_csv(const char *path, const cl_table *t, cl_audience a, cl_diag
 {
     cl_wbuf *w = NULL;
     cl_cell *cells = NULL;
-    scratch sc = {NULL, 0};
+    cl_scratch sc = {NULL, 0};
     cl_err e = cl_wbuf_open(path, &w, d);
     if (e)
         return e;
@@ -177,12 +157,12 @@ cl_err cl_report_csv(const char *path, const cl_table *t, cl_audience a, cl_diag
         cl_wbuf_putc(w, '\n');
     }
     free(cells);
-    free(sc.p);
+    cl_scratch_release(&sc);
     return cl_wbuf_close(w, d);
 fail:
     cl_wbuf_discard(w);
     free(cells);
-    free(sc.p);
+    cl_scratch_release(&sc);
     return e;
 }
 

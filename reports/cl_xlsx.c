@@ -30,6 +30,7 @@
 #include <xlsxwriter.h>
 
 #include "core/cl_money.h"
+#include "core/cl_scratch.h"
 #include "core/cl_time.h"
 
 #define XLSX_MAX_DATA_ROWS ((size_t)1048575)   /* 1,048,576 rows less the header */
@@ -42,10 +43,6 @@ typedef struct formats {
     lxw_format *bold, *title, *money, *time, *date;
 } formats;
 
-typedef struct scratch {
-    char *p;
-    size_t cap;
-} scratch;
 
 /* One table written to one or more sheets by one thread. */
 typedef struct job {
@@ -56,20 +53,6 @@ typedef struct job {
     cl_diag diag;
 } job;
 
-static char *scratch_get(scratch *s, size_t need)
-{
-    if (need > s->cap) {
-        size_t cap = s->cap ? s->cap : 256;
-        while (cap < need)
-            cap *= 2;
-        char *p = realloc(s->p, cap);
-        if (!p)
-            return NULL;
-        s->p = p;
-        s->cap = cap;
-    }
-    return s->p;
-}
 
 /* The one place a double touches money, as a rendering boundary: Excel cells
  * hold IEEE doubles. (double)fen is exact since |fen| < 2^53, and the division
@@ -160,7 +143,7 @@ static void to_lxw(cl_time t, int with_clock, lxw_datetime *dt)
 
 /* Writes one cell and widens *width by its rendered text. */
 static lxw_error write_cell(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const cl_col *col,
-                            const cl_cell *v, cl_audience a, const formats *f, scratch *sc,
+                            const cl_cell *v, cl_audience a, const formats *f, cl_scratch *sc,
                             int *width)
 {
     int w = 0;
@@ -194,7 +177,7 @@ static lxw_error write_cell(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const c
     default: {
         if (!v->s || v->len == 0)
             return LXW_NO_ERROR;
-        char *o = scratch_get(sc, v->len + 17);
+        char *o = cl_scratch_get(sc, v->len + 17);
         if (!o)
             return LXW_ERROR_MEMORY_MALLOC_FAILED;
         size_t n = v->len;
@@ -325,7 +308,7 @@ static void write_table(job *jb, cl_audience a, const formats *f)
     cl_cell *cells = calloc((size_t)(nall > 0 ? nall : 1), sizeof *cells);
     int *widths = calloc((size_t)(nall > 0 ? nall : 1), sizeof *widths);
     int *shown = calloc((size_t)(nall > 0 ? nall : 1), sizeof *shown);
-    scratch sc = {NULL, 0};
+    cl_scratch sc = {NULL, 0};
     lxw_error err = LXW_NO_ERROR;
     size_t row = 0;
     int nc = shown ? shown_columns(t, shown) : 0;
@@ -368,14 +351,14 @@ out:
     free(cells);
     free(widths);
     free(shown);
-    free(sc.p);
+    cl_scratch_release(&sc);
 }
 
 /* ---- summary sheet ------------------------------------------------------ */
 
 static lxw_error summary_block(lxw_workbook *wb, lxw_worksheet *ws, const char *sheet,
                                const cl_summary_block *blk, lxw_row_t *r, cl_audience a,
-                               const formats *f, int *widths, scratch *sc,
+                               const formats *f, int *widths, cl_scratch *sc,
                                lxw_chart **chart_out)
 {
     const cl_table *t = blk->table;
@@ -430,7 +413,7 @@ static cl_err write_summary(lxw_workbook *wb, lxw_worksheet *ws, const char *she
         if (b->blocks[i].table->ncols > maxc)
             maxc = b->blocks[i].table->ncols;
     int *widths = calloc((size_t)maxc, sizeof *widths);
-    scratch sc = {NULL, 0};
+    cl_scratch sc = {NULL, 0};
     lxw_error err = widths ? LXW_NO_ERROR : LXW_ERROR_MEMORY_MALLOC_FAILED;
     for (int i = 0; !err && i < b->nheader; i++)
         err = worksheet_write_string(ws, r++, 0, b->header_lines[i], i == 0 ? f->title : f->bold);
@@ -447,7 +430,7 @@ static cl_err write_summary(lxw_workbook *wb, lxw_worksheet *ws, const char *she
     if (!err)
         err = set_widths(ws, widths, maxc);
     free(widths);
-    free(sc.p);
+    cl_scratch_release(&sc);
     if (err)
         return cl_diag_set(d, CL_ERR_XLSX, "%s: %s", sheet, lxw_strerror(err));
     return CL_OK;
