@@ -4,11 +4,17 @@
 #ifndef CL_CLI_H
 #define CL_CLI_H
 
+#include "ingest/cl_csv.h"
+
 int cl_cmd_run(int argc, char **argv);
 int cl_cmd_gen(int argc, char **argv);
 int cl_cmd_rules(int argc, char **argv);
 int cl_cmd_tally(int argc, char **argv);
 int cl_cmd_distribute(int argc, char **argv);
+
+/* Parses an --encoding value for command `cmd`: 0, or CL_EXIT_USAGE after
+ * printing the error. */
+int cl_cli_encoding(const char *cmd, const char *arg, cl_encoding *out);
 
 /* Prints "claims: <msg>" to stderr. */
 void cl_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -90,15 +90,10 @@ static int parse_args(int argc, char **argv, dist_opts *o)
         case 'c': o->creditors = optarg; break;
         case 'a': o->amount_text = optarg; break;
         case 'O': o->out = optarg; break;
-        case 'e': {
-            int e = cl_encoding_parse(optarg);
-            if (e < 0) {
-                cl_cli_error("distribute: unknown --encoding '%s' (auto, utf-8, gb18030)", optarg);
+        case 'e':
+            if (cl_cli_encoding("distribute", optarg, &o->encoding))
                 return CL_EXIT_USAGE;
-            }
-            o->encoding = (cl_encoding)e;
             break;
-        }
         case OPT_NO_XLSX: o->xlsx = 0; break;
         case OPT_PROGRESS: o->progress = 1; break;
         case OPT_NO_PROGRESS: o->progress = 0; break;

@@ -112,15 +112,10 @@ static int parse_args(int argc, char **argv, cl_run_opts *o)
             }
             o->threads = (int)v;
             break;
-        case 'e': {
-            int e = cl_encoding_parse(optarg);
-            if (e < 0) {
-                cl_cli_error("run: unknown --encoding '%s' (auto, utf-8, gb18030)", optarg);
+        case 'e':
+            if (cl_cli_encoding("run", optarg, &o->encoding))
                 return CL_EXIT_USAGE;
-            }
-            o->encoding = (cl_encoding)e;
             break;
-        }
         case OPT_MAX_BAD:
             if (parse_long(optarg, 0, 1000000000L, &o->max_bad_rows) < 0) {
                 cl_cli_error("run: --max-bad-rows wants a non-negative number, not '%s'", optarg);

@@ -107,15 +107,10 @@ static int parse_args(int argc, char **argv, tally_opts *o)
         case 'm': o->meeting = optarg; break;
         case 'b': o->ballots = optarg; break;
         case 'O': o->out = optarg; break;
-        case 'e': {
-            int e = cl_encoding_parse(optarg);
-            if (e < 0) {
-                cl_cli_error("tally: unknown --encoding '%s' (auto, utf-8, gb18030)", optarg);
+        case 'e':
+            if (cl_cli_encoding("tally", optarg, &o->encoding))
                 return CL_EXIT_USAGE;
-            }
-            o->encoding = (cl_encoding)e;
             break;
-        }
         case 't': {
             char *end;
             long v = strtol(optarg, &end, 10);

@@ -40,6 +40,17 @@ void cl_cli_error(const char *fmt, ...)
     va_end(ap);
 }
 
+int cl_cli_encoding(const char *cmd, const char *arg, cl_encoding *out)
+{
+    int e = cl_encoding_parse(arg);
+    if (e < 0) {
+        cl_cli_error("%s: unknown --encoding '%s' (auto, utf-8, gb18030)", cmd, arg);
+        return CL_EXIT_USAGE;
+    }
+    *out = (cl_encoding)e;
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(int, char **);
