@@ -18,7 +18,33 @@ struct cl_outdir {
     char staging[PATH_MAX + 32];
     char scratch[2 * PATH_MAX + 64];
     int committed;
+    struct noted {          /* digests the writers computed */
+        char *name;
+        unsigned char sha256[32];
+    } *noted;
+    size_t nnoted;
 };
+
+int cl_outdir_note_sha256(cl_outdir *o, const char *name, const unsigned char sha256[32])
+{
+    struct noted *p = realloc(o->noted, (o->nnoted + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    o->noted = p;
+    if (!(p[o->nnoted].name = strdup(name)))
+        return -1;
+    memcpy(p[o->nnoted].sha256, sha256, 32);
+    o->nnoted++;
+    return 0;
+}
+
+const unsigned char *cl_outdir_sha256(const cl_outdir *o, const char *name)
+{
+    for (size_t i = o->nnoted; i-- > 0;)
+        if (!strcmp(o->noted[i].name, name))
+            return o->noted[i].sha256;
+    return NULL;
+}
 
 static void remove_tree(const char *dir)
 {
@@ -168,5 +194,8 @@ void cl_outdir_free(cl_outdir *o)
         remove_tree(o->staging);
     if (o->lock_fd >= 0)
         close(o->lock_fd);   /* releases the flock */
+    for (size_t i = 0; i < o->nnoted; i++)
+        free(o->noted[i].name);
+    free(o->noted);
     free(o);
 }

@@ -605,16 +605,21 @@ cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *o
     /* the tables have their own row contexts: write them side by side */
     enum { NCSV = sizeof csvs / sizeof csvs[0] };
     char paths[NCSV][4096];
+    unsigned char sha[NCSV][32];
     cl_err errs[NCSV];
     cl_diag diags[NCSV];
     for (int i = 0; i < NCSV; i++)
         snprintf(paths[i], sizeof paths[i], "%s", cl_outdir_path(o, csvs[i].file));
     #pragma omp parallel for schedule(dynamic, 1) num_threads(b->nthreads)
     for (int i = 0; i < NCSV; i++)
-        errs[i] = cl_report_csv(paths[i], csvs[i].t, CL_AUDIENCE_INTERNAL, &diags[i]);
+        errs[i] = cl_report_csv_sha256(paths[i], csvs[i].t, CL_AUDIENCE_INTERNAL, sha[i],
+                                       &diags[i]);
     for (int i = 0; i < NCSV && !err; i++)
         if ((err = errs[i]) && d)
             *d = diags[i];
+    for (int i = 0; i < NCSV && !err; i++)
+        if (cl_outdir_note_sha256(o, csvs[i].file, sha[i]) < 0)
+            err = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     if (!err && opts->publish)
         err = cl_write_public(b, &t.creditors, o, d);
     if (!err && opts->xlsx)

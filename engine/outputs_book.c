@@ -195,6 +195,10 @@ cl_err cl_write_public(const cl_batch *b, const cl_table *creditors, cl_outdir *
     snprintf(dir, sizeof dir, "%s", cl_outdir_path(o, "public"));
     if (mkdir(dir, 0755) != 0)
         return cl_diag_set(d, CL_ERR_IO, "%s: cannot create", dir);
-    return cl_report_csv(cl_outdir_path(o, "public/creditors.csv"), creditors,
-                         CL_AUDIENCE_PUBLIC, d);
+    unsigned char sha[32];
+    cl_err err = cl_report_csv_sha256(cl_outdir_path(o, "public/creditors.csv"), creditors,
+                                      CL_AUDIENCE_PUBLIC, sha, d);
+    if (!err && cl_outdir_note_sha256(o, "public/creditors.csv", sha) < 0)
+        err = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    return err;
 }

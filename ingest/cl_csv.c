@@ -8,6 +8,7 @@
  * and COL the 1-based character (code point) position in that line for
  * invalid UTF-8, and the 1-based byte position for bad GB18030 bytes. */
 #include "ingest/cl_csv.h"
+#include "ingest/cl_csv_plan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +38,13 @@ typedef struct csv_priv {
     pthread_t hasher;
     int hashing;        /* the hasher thread is running or unjoined */
     int hash_ok;
+    cl_csv_memo memo;   /* the chunk plan (cl_csv_parse.c) */
 } csv_priv;
+
+cl_csv_memo *cl_csv_memo_of(const cl_csv_file *f)
+{
+    return &((csv_priv *)f->priv_)->memo;
+}
 
 int cl_encoding_parse(const char *s)
 {
@@ -397,6 +404,7 @@ void cl_csv_file_free(cl_csv_file *f)
         if (pv->map) munmap(pv->map, pv->map_len);
         free(pv->raw_heap);
         free(pv->utf8_heap);
+        free(pv->memo.chunks);
         free(pv);
     }
     free(f->path);

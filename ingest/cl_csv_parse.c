@@ -11,6 +11,7 @@
  * parity rule places the chunk boundaries, so a chunked parse yields exactly
  * the records, in order and with the line numbers, of a single-chunk parse. */
 #include "ingest/cl_csv.h"
+#include "ingest/cl_csv_plan.h"
 
 #include <csv.h>
 #include <omp.h>
@@ -579,24 +580,40 @@ static int max_chunks_for(const cl_csv_file *f, const cl_csv_header *h, int nthr
     return m < 1 ? 1 : (int)m;
 }
 
+/* The chunks for nthreads, split once per file and thread count. NULL when
+ * out of memory. */
+static const cl_csv_chunk *planned(const cl_csv_file *f, const cl_csv_header *h, int nt, int *n)
+{
+    cl_csv_memo *m = cl_csv_memo_of(f);
+    if (!m->chunks || m->threads != nt || m->body != h->body_offset) {
+        cl_csv_chunk *ch = m->chunks ? m->chunks : malloc(MAX_CHUNKS * sizeof *ch);
+        if (!ch)
+            return NULL;
+        m->chunks = ch;
+        m->n = split_impl(f, h, max_chunks_for(f, h, nt), SPLIT_MIN_BODY, nt, ch);
+        m->threads = nt;
+        m->body = h->body_offset;
+    }
+    *n = m->n;
+    return m->chunks;
+}
+
 int cl_csv_plan(const cl_csv_file *f, const cl_csv_header *h, int nthreads)
 {
-    cl_csv_chunk ch[MAX_CHUNKS];
-    int nt = resolve_threads(nthreads);
-    return split_impl(f, h, max_chunks_for(f, h, nt), SPLIT_MIN_BODY, nt, ch);
+    int n = 1;
+    return planned(f, h, resolve_threads(nthreads), &n) ? n : 1;
 }
 
 cl_err cl_csv_parse_all(const cl_csv_file *f, const cl_csv_header *h, int nthreads,
                         cl_csv_row_fn fn, void *ctx, int *nchunks_out, cl_diag *d)
 {
     int nt = resolve_threads(nthreads);
-    cl_csv_chunk *ch = malloc(MAX_CHUNKS * sizeof *ch);
+    const cl_csv_chunk *ch;
     cl_diag *dg = NULL;
     cl_err *errs = NULL, err = CL_OK;
     int n = 0;
     if (nchunks_out) *nchunks_out = 0;
-    if (!ch) return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", f->path);
-    n = split_impl(f, h, max_chunks_for(f, h, nt), SPLIT_MIN_BODY, nt, ch);
+    if (!(ch = planned(f, h, nt, &n))) return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", f->path);
     if (n == 0) goto done;
     dg = calloc((size_t)n, sizeof *dg);
     errs = calloc((size_t)n, sizeof *errs);
@@ -617,7 +634,6 @@ cl_err cl_csv_parse_all(const cl_csv_file *f, const cl_csv_header *h, int nthrea
     }
 done:
     if (nchunks_out) *nchunks_out = n;
-    free(ch);
     free(dg);
     free(errs);
     return err;

@@ -126,10 +126,16 @@ static int put_cell(cl_wbuf *w, const cl_col *c, const cl_cell *v, cl_audience a
 
 cl_err cl_report_csv(const char *path, const cl_table *t, cl_audience a, cl_diag *d)
 {
+    return cl_report_csv_sha256(path, t, a, NULL, d);
+}
+
+cl_err cl_report_csv_sha256(const char *path, const cl_table *t, cl_audience a,
+                            unsigned char sha256[32], cl_diag *d)
+{
     cl_wbuf *w = NULL;
     cl_cell *cells = NULL;
     cl_scratch sc = {NULL, 0};
-    cl_err e = cl_wbuf_open(path, &w, d);
+    cl_err e = sha256 ? cl_wbuf_open_hashed(path, &w, d) : cl_wbuf_open(path, &w, d);
     if (e)
         return e;
     cells = calloc((size_t)(t->ncols > 0 ? t->ncols : 1), sizeof *cells);
@@ -158,7 +164,7 @@ cl_err cl_report_csv(const char *path, const cl_table *t, cl_audience a, cl_diag
     }
     free(cells);
     cl_scratch_release(&sc);
-    return cl_wbuf_close(w, d);
+    return cl_wbuf_close_sha256(w, sha256, d);
 fail:
     cl_wbuf_discard(w);
     free(cells);

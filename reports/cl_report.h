@@ -67,6 +67,9 @@ size_t cl_mask(cl_col_kind kind, const char *s, size_t len, char *out);
 
 /* RFC 4180 CSV, UTF-8 without BOM, LF line ends, header row of keys. */
 cl_err cl_report_csv(const char *path, const cl_table *t, cl_audience a, cl_diag *d);
+/* Same, and sha256 gets the SHA-256 of the file as written. */
+cl_err cl_report_csv_sha256(const char *path, const cl_table *t, cl_audience a,
+                            unsigned char sha256[32], cl_diag *d);
 
 typedef enum cl_chart_kind {
     CL_CHART_NONE = 0,

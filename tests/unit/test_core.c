@@ -1,7 +1,10 @@
 /* test_core.c - unit tests of core/: money formatting and checked sums,
- * civil time, the string hash index, the arena, atomic output directories. */
+ * civil time, the string hash index, the arena, atomic output directories,
+ * the hashing writer. */
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -132,6 +135,65 @@ static void test_outdir(void)
     CHECK(system(cmd) == 0);          /* only the outputs and their lock file remain */
 }
 
+/* SHA-256 of a whole file, read back. */
+static int file_sha256(const char *path, unsigned char out[32])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        EVP_DigestUpdate(md, buf, n);
+    EVP_DigestFinal_ex(md, out, NULL);
+    EVP_MD_CTX_free(md);
+    fclose(f);
+    return 0;
+}
+
+/* The hashing writer's digest is the file's, across buffer flushes and
+ * writes larger than the buffer; the outdir hands noted digests back. */
+static void test_wbuf_sha256(void)
+{
+    char dir[] = "/tmp/cl_test_wbuf_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[300];
+    snprintf(path, sizeof path, "%s/x.csv", dir);
+    size_t big = (size_t)3 << 20;
+    char *blob = malloc(big);
+    CHECK(blob != NULL);
+    for (size_t i = 0; blob && i < big; i++)
+        blob[i] = (char)('a' + i % 26);
+    cl_wbuf *w = NULL;
+    cl_diag d;
+    unsigned char got[32], want[32];
+    CHECK(cl_wbuf_open_hashed(path, &w, &d) == CL_OK);
+    for (int i = 0; i < 100000; i++)
+        cl_wbuf_i64(w, i * 7919 - 50000);   /* many small puts: several flushes */
+    cl_wbuf_put(w, blob, big);             /* one put past the buffer */
+    cl_wbuf_money(w, -12345);
+    CHECK(cl_wbuf_close_sha256(w, got, &d) == CL_OK);
+    CHECK(file_sha256(path, want) == 0);
+    CHECK(memcmp(got, want, 32) == 0);
+    unsigned char other[32] = {1};
+    cl_outdir *o = NULL;
+    char target[300];
+    snprintf(target, sizeof target, "%s/out", dir);
+    CHECK(cl_outdir_begin(target, &o, &d) == CL_OK);
+    CHECK(cl_outdir_sha256(o, "x.csv") == NULL);
+    CHECK(cl_outdir_note_sha256(o, "x.csv", other) == 0);
+    CHECK(cl_outdir_note_sha256(o, "x.csv", got) == 0);   /* the latest note wins */
+    CHECK(cl_outdir_sha256(o, "x.csv") && memcmp(cl_outdir_sha256(o, "x.csv"), want, 32) == 0);
+    CHECK(cl_outdir_sha256(o, "y.csv") == NULL);
+    cl_outdir_free(o);
+    free(blob);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
     test_money();
@@ -139,5 +201,6 @@ int main(void)
     test_hash();
     test_arena();
     test_outdir();
+    test_wbuf_sha256();
     return cl_test_summary("test_core");
 }
