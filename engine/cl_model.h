@@ -106,6 +106,7 @@ typedef struct cl_sub {
     int32_t evidence_count;
     uint32_t line;              /* physical line in submissions.csv */
     uint32_t identity;          /* index into the batch's identities */
+    uint32_t amends_row;        /* first row with the amends id (step 1), CL_NONE */
     uint8_t kind, id_type, category, secured;   /* cl_kind, cl_id_type, cl_category, cl_yesno */
     uint8_t principal_st, interest_st, other_st; /* cl_amount_status */
     uint8_t time_st;            /* 0 ok, 1 empty, 2 invalid */
@@ -163,6 +164,7 @@ typedef struct cl_override {
     uint8_t decision;           /* cl_decision */
     uint8_t amount_ok;
     uint32_t line;
+    uint32_t row;               /* first submission row with its id (step 1), CL_NONE */
     const char *refused;        /* NULL, or the refusal reason */
 } cl_override;
 
@@ -212,14 +214,12 @@ typedef struct cl_batch {
 
     cl_sub *subs;
     size_t nsubs;
-    cl_strmap *sub_index;       /* submission_id -> first row */
     cl_account *accounts;
     size_t naccounts;
     uint64_t *account_slots;    /* ref -> account (cl_account_find) */
     size_t account_mask;
     cl_identity *ids;
     size_t nids, ids_cap;
-    cl_strmap *id_index;        /* "<type>|<number>" -> identity */
     cl_claim *claims;           /* nsubs submission claims, then books-listed */
     size_t nclaims;
     cl_override *overrides;

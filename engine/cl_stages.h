@@ -32,7 +32,5 @@ static inline bool cl_claim_operative(const cl_claim *c)
 int64_t cl_claim_confirmed(const cl_claim *c);
 /* The amount this claim counts for unsecured voting (claims.csv voting_amount). */
 int64_t cl_claim_voting(const cl_batch *b, const cl_claim *c);
-/* Index of the first row with this submission_id, or CL_NONE. */
-uint32_t cl_batch_find_sub(const cl_batch *b, const char *submission_id);
 
 #endif

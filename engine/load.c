@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cl_group.h"
 #include "core/cl_money.h"
 #include "core/cl_scratch.h"
 #include "engine/cl_load.h"
@@ -64,49 +65,6 @@ cl_err cl_batch_add_bad(cl_batch *b, const cl_bad_row *r)
     }
     b->bad[b->nbad++] = *r;
     return CL_OK;
-}
-
-uint32_t cl_identity_intern(cl_batch *b, uint8_t id_type, const char *id_number)
-{
-    size_t n = strlen(id_number);
-    char stackbuf[256];
-    char *key = n + 3 <= sizeof stackbuf ? stackbuf : malloc(n + 3);
-    if (!key)
-        return CL_NONE;
-    key[0] = (char)('0' + id_type);
-    key[1] = '|';
-    memcpy(key + 2, id_number, n + 1);
-    uint32_t idx;
-    if (cl_strmap_get(b->id_index, key, n + 2, &idx)) {
-        if (key != stackbuf)
-            free(key);
-        return idx;
-    }
-    if (b->nids == b->ids_cap) {
-        size_t cap = b->ids_cap ? b->ids_cap * 2 : 1024;
-        cl_identity *p = realloc(b->ids, cap * sizeof *p);
-        if (!p)
-            goto oom;
-        b->ids = p;
-        b->ids_cap = cap;
-    }
-    char *stored = cl_arena_strndup(b->arena, key, n + 2);
-    if (!stored)
-        goto oom;
-    idx = (uint32_t)b->nids;
-    if (cl_strmap_put(b->id_index, stored, n + 2, idx, NULL) < 0)
-        goto oom;
-    b->ids[idx].id_type = id_type;
-    b->ids[idx].id_number = stored + 2;
-    b->ids[idx].creditor_id[0] = '\0';
-    b->nids++;
-    if (key != stackbuf)
-        free(key);
-    return idx;
-oom:
-    if (key != stackbuf)
-        free(key);
-    return CL_NONE;
 }
 
 /* A chunk's index of its accounts: open addressing over 8-byte slots (a
@@ -962,7 +920,7 @@ out:
 
 /* Normalizes each account's ID number with its ID type, in parallel (each
  * thread with an arena of its own); identities are resolved against the
- * claimants' later: cl_resolve_account_identities. */
+ * claimants' later: cl_assign_identities. */
 static cl_err account_identities(cl_batch *b, const char **raw)
 {
     int nt = b->nthreads > 0 ? b->nthreads : 1;
@@ -999,45 +957,120 @@ static cl_err account_identities(cl_batch *b, const char **raw)
     return failed ? CL_ERR_NOMEM : CL_OK;
 }
 
-static size_t identity_key(uint8_t id_type, const char *id_number, char *key, size_t cap)
+/* ---- identities ---------------------------------------------------------
+ * One parallel grouping (cl_group_first) over the claimants, then the
+ * accounts: identities are numbered in the order the claimants first name
+ * them, and an account's holder is the claimant identity it equals. */
+
+static void identity_of(const cl_batch *b, uint32_t item, uint8_t *type, const char **num)
 {
-    size_t n = strlen(id_number);
-    if (n + 3 > cap)
-        return 0;
-    key[0] = (char)('0' + id_type);
-    key[1] = '|';
-    memcpy(key + 2, id_number, n + 1);
-    return n + 2;
+    if (item < b->nsubs) {
+        *type = b->subs[item].id_type;
+        *num = b->subs[item].id_number;
+    } else {
+        *type = b->accounts[item - b->nsubs].id_type;
+        *num = b->accounts[item - b->nsubs].id_number;
+    }
 }
 
-uint32_t cl_identity_find(const cl_batch *b, uint8_t id_type, const char *id_number)
+static bool same_identity(const void *ctx, uint32_t x, uint32_t y)
 {
-    char key[512];
-    size_t n = identity_key(id_type, id_number, key, sizeof key);
-    uint32_t idx;
-    return n && cl_strmap_get(b->id_index, key, n, &idx) ? idx : CL_NONE;
+    uint8_t tx, ty;
+    const char *nx, *ny;
+    identity_of(ctx, x, &tx, &nx);
+    identity_of(ctx, y, &ty, &ny);
+    return tx == ty && strcmp(nx, ny) == 0;
 }
 
-cl_err cl_resolve_account_identities(cl_batch *b)
+static uint64_t identity_hash(uint8_t type, const char *num)
 {
-    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
-    for (size_t i = 0; i < b->naccounts; i++) {
+    uint64_t h = cl_hash_bytes(num, strlen(num)) ^ ((uint64_t)type * 0x9E3779B97F4A7C15ull);
+    return h ? h : 1;
+}
+
+static uint32_t new_identity(cl_batch *b, uint8_t type, const char *num)
+{
+    if (b->nids == b->ids_cap) {
+        size_t cap = b->ids_cap ? b->ids_cap * 2 : 1024;
+        cl_identity *p = realloc(b->ids, cap * sizeof *p);
+        if (!p)
+            return CL_NONE;
+        b->ids = p;
+        b->ids_cap = cap;
+    }
+    b->ids[b->nids] = (cl_identity){.id_type = type, .id_number = num};
+    return (uint32_t)b->nids++;
+}
+
+/* Employees listed from the books need identities of their own: one per
+ * distinct holder, in account order. */
+static cl_err intern_book_employees(cl_batch *b)
+{
+    cl_strmap *seen = cl_strmap_create(64);
+    cl_err err = seen ? CL_OK : CL_ERR_NOMEM;
+    for (size_t i = 0; i < b->naccounts && !err; i++) {
         cl_account *a = &b->accounts[i];
-        if (!a->id_type || !a->id_number[0]) {
-            a->identity = CL_NONE;
+        if (a->identity != CL_FOREIGN || !(a->has_cat & (1u << CL_CAT_EMPLOYEE)))
             continue;
+        size_t n = strlen(a->id_number);
+        char *key = cl_arena_alloc(b->arena, n + 1);   /* "<type><number>" */
+        uint32_t id = CL_NONE;
+        if (!key) {
+            err = CL_ERR_NOMEM;
+            break;
         }
-        uint32_t id = cl_identity_find(b, a->id_type, a->id_number);
-        a->identity = id != CL_NONE ? id : CL_FOREIGN;
+        key[0] = (char)('0' + a->id_type);
+        memcpy(key + 1, a->id_number, n);
+        if (!cl_strmap_get(seen, key, n + 1, &id) &&
+            ((id = new_identity(b, a->id_type, a->id_number)) == CL_NONE ||
+             cl_strmap_put(seen, key, n + 1, id, NULL) < 0))
+            err = CL_ERR_NOMEM;
+        a->identity = id;
     }
-    /* employees listed from the books become creditors: they need their own */
-    for (size_t i = 0; i < b->naccounts; i++) {
-        cl_account *a = &b->accounts[i];
-        if (a->identity == CL_FOREIGN && (a->has_cat & (1u << CL_CAT_EMPLOYEE)) &&
-            (a->identity = cl_identity_intern(b, a->id_type, a->id_number)) == CL_NONE)
-            return CL_ERR_NOMEM;
+    cl_strmap_free(seen);
+    return err;
+}
+
+cl_err cl_assign_identities(cl_batch *b)
+{
+    size_t n = b->nsubs + b->naccounts;
+    uint64_t *h = malloc((n + 1) * sizeof *h);
+    uint32_t *first = malloc((n + 1) * sizeof *first);
+    cl_err err = h && first ? CL_OK : CL_ERR_NOMEM;
+    if (err)
+        goto done;
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+    for (size_t i = 0; i < n; i++) {
+        uint8_t type;
+        const char *num;
+        identity_of(b, (uint32_t)i, &type, &num);
+        /* every claimant has an identity (even an empty one); an account
+         * only when it names a holder */
+        h[i] = i < b->nsubs || (type && num[0]) ? identity_hash(type, num) : 0;
     }
-    return CL_OK;
+    if ((err = cl_group_first(n, h, same_identity, b, b->nthreads, first)))
+        goto done;
+    for (size_t i = 0; i < b->nsubs && !err; i++) {
+        cl_sub *s = &b->subs[i];
+        s->identity = first[i] == i ? new_identity(b, s->id_type, s->id_number)
+                                    : b->subs[first[i]].identity;
+        if (s->identity == CL_NONE)
+            err = CL_ERR_NOMEM;
+    }
+    if (err)
+        goto done;
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+    for (size_t k = 0; k < b->naccounts; k++) {
+        uint32_t f = first[b->nsubs + k];
+        b->accounts[k].identity = f == CL_GROUP_NONE ? CL_NONE
+                                  : f < b->nsubs     ? b->subs[f].identity
+                                                     : CL_FOREIGN;
+    }
+    err = intern_book_employees(b);
+done:
+    free(h);
+    free(first);
+    return err;
 }
 
 cl_err cl_load_ledger(cl_batch *b, const char *path, cl_encoding enc,

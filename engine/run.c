@@ -46,9 +46,7 @@ static void batch_free(cl_batch *b)
     free(b->subs);
     free(b->accounts);
     free(b->account_slots);
-    cl_strmap_free(b->sub_index);
     free(b->ids);
-    cl_strmap_free(b->id_index);
     free(b->claims);
     free(b->overrides);
     free(b->creditors);
@@ -361,10 +359,9 @@ cl_err cl_run(const cl_run_opts *o, cl_diag *d)
     s.b.nthreads = o->threads > 0 ? o->threads : omp_get_num_procs();
     omp_set_num_threads(s.b.nthreads);   /* every parallel part follows --threads */
     s.b.arena = cl_arena_create(0);
-    s.b.id_index = cl_strmap_create(1u << 16);
     s.prog = cl_progress_create(o->progress);
     cl_err err;
-    if (!s.b.arena || !s.b.id_index || !s.prog)
+    if (!s.b.arena || !s.prog)
         err = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     else
         err = run_all(&s, o, d);

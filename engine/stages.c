@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cl_group.h"
 #include "engine/cl_claim_schema.h"
 #include "engine/cl_load.h"
 #include "engine/cl_stages.h"
@@ -44,12 +45,6 @@ int64_t cl_claim_voting(const cl_batch *b, const cl_claim *c)
     if (claim_secured(b, c) || c->category == CL_CAT_EMPLOYEE)
         return 0;
     return cl_claim_confirmed(c);
-}
-
-uint32_t cl_batch_find_sub(const cl_batch *b, const char *id)
-{
-    uint32_t row;
-    return cl_strmap_get(b->sub_index, id, strlen(id), &row) ? row : CL_NONE;
 }
 
 static void set_confirmed(cl_claim *c, int64_t p, int64_t i, int64_t o)
@@ -100,14 +95,12 @@ cl_err cl_stage_init(cl_batch *b, cl_diag *d)
     if (err)
         return err;
     b->claims = calloc(b->nsubs + b->naccounts + 1, sizeof *b->claims);
-    b->sub_index = cl_strmap_create(b->nsubs);
-    if (!b->claims || !b->sub_index)
+    if (!b->claims)
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    if (cl_assign_identities(b))
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < b->nsubs; i++) {
         cl_sub *s = &b->subs[i];
-        s->identity = cl_identity_intern(b, s->id_type, s->id_number);
-        if (s->identity == CL_NONE)
-            return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
         cl_claim *c = &b->claims[i];
         c->sub = (uint32_t)i;
         c->account = CL_NONE;
@@ -117,29 +110,68 @@ cl_err cl_stage_init(cl_batch *b, cl_diag *d)
         c->declared = s->principal + s->interest + s->other;
     }
     b->nclaims = b->nsubs;
-    if (cl_resolve_account_identities(b))
-        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     return CL_OK;
 }
 
 /* ------------------------------------------------ §4 step 1: duplicates */
 
+/* Items of the submission_id join: every row's own id, then the id each
+ * row amends, then the id each override names. */
+static const char *sub_id_item(const cl_batch *b, size_t i)
+{
+    if (i < b->nsubs)
+        return b->subs[i].submission_id;
+    if (i < 2 * b->nsubs)
+        return b->subs[i - b->nsubs].amends;
+    return b->overrides[i - 2 * b->nsubs].submission_id;
+}
+
+static bool same_sub_id(const void *ctx, uint32_t x, uint32_t y)
+{
+    return strcmp(sub_id_item(ctx, x), sub_id_item(ctx, y)) == 0;
+}
+
+static uint32_t row_or_none(const cl_batch *b, uint32_t first)
+{
+    return first < b->nsubs ? first : CL_NONE;
+}
+
+/* A row whose submission_id an earlier row has is a DUPLICATE. The same
+ * pass finds the row an amendment names (step 3) and the row an override
+ * names (step 10): the first row with that id. */
 cl_err cl_step1_duplicates(cl_batch *b, cl_diag *d)
 {
-    for (size_t i = 0; i < b->nsubs; i++) {
-        const char *id = b->subs[i].submission_id;
-        int put = cl_strmap_put(b->sub_index, id, strlen(id), (uint32_t)i, NULL);
-        if (put < 0)
-            return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
-        if (put == 0) {
+    size_t n = 2 * b->nsubs + b->noverrides;
+    uint64_t *h = malloc((n + 1) * sizeof *h);
+    uint32_t *first = malloc((n + 1) * sizeof *first);
+    cl_err err = h && first ? CL_OK : CL_ERR_NOMEM;
+    if (!err) {
+        #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+        for (size_t i = 0; i < n; i++) {
+            const char *id = sub_id_item(b, i);
+            bool amends = i >= b->nsubs && i < 2 * b->nsubs;   /* empty: amends nothing */
+            h[i] = !amends || id[0] ? cl_hash_bytes(id, strlen(id)) : 0;
+        }
+        err = cl_group_first(n, h, same_sub_id, b, b->nthreads, first);
+    }
+    if (!err) {
+        #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+        for (size_t i = 0; i < b->nsubs; i++) {
+            b->subs[i].amends_row = row_or_none(b, first[b->nsubs + i]);
+            if (first[i] == i)
+                continue;
             cl_claim *c = &b->claims[i];
             c->status = CL_ST_DUPLICATE;
             c->identity = CL_NONE;
             c->declared = 0;
             cl_codes_add(&c->codes, CL_C_DUPLICATE_ROW);
         }
+        for (size_t k = 0; k < b->noverrides; k++)
+            b->overrides[k].row = row_or_none(b, first[2 * b->nsubs + k]);
     }
-    return CL_OK;
+    free(h);
+    free(first);
+    return err ? cl_diag_set(d, CL_ERR_NOMEM, "out of memory") : CL_OK;
 }
 
 /* --------------------------------------------- §4 step 2: field checks */
@@ -238,7 +270,7 @@ cl_err cl_step3_amendments(cl_batch *b, cl_diag *d)
         if (amender->status == CL_ST_DUPLICATE || amender->status == CL_ST_NEEDS_CORRECTION ||
             !s->amends[0])
             continue;
-        uint32_t t = cl_batch_find_sub(b, s->amends);
+        uint32_t t = s->amends_row;
         if (t == CL_NONE || t >= r)
             continue;   /* unknown, later row, or itself */
         cl_claim *target = &b->claims[t];
@@ -799,7 +831,7 @@ cl_err cl_step10_overrides(cl_batch *b, cl_diag *d)
         chosen[i] = CL_NONE;
     for (size_t k = 0; k < b->noverrides; k++) {
         cl_override *o = &b->overrides[k];
-        uint32_t row = cl_batch_find_sub(b, o->submission_id);
+        uint32_t row = o->row;
         if (row == CL_NONE) {
             o->refused = "UNKNOWN_SUBMISSION";
             continue;

@@ -1,6 +1,6 @@
 /* test_core.c - unit tests of core/: money formatting and checked sums,
  * civil time, the string hash index, the arena, atomic output directories,
- * the hashing writer. */
+ * the hashing writer, grouping equal keys. */
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/cl_arena.h"
+#include "core/cl_group.h"
 #include "core/cl_hash.h"
 #include "core/cl_money.h"
 #include "core/cl_outdir.h"
@@ -194,6 +195,56 @@ static void test_wbuf_sha256(void)
     CHECK(system(cmd) == 0);
 }
 
+/* Keys for the grouping test: item i's key is keys[i]; hashes are forced to
+ * collide in groups of 4 keys, so equality, not the hash, decides. */
+static bool key_eq(const void *ctx, uint32_t a, uint32_t b)
+{
+    const uint32_t *keys = ctx;
+    return keys[a] == keys[b];
+}
+
+static void test_group(void)
+{
+    enum { N = 300000 };
+    uint32_t *keys = malloc(N * sizeof *keys), *first = malloc(N * sizeof *first);
+    uint32_t *want = malloc(N * sizeof *want), *seen = malloc(N * sizeof *seen);
+    uint64_t *h = malloc(N * sizeof *h);
+    CHECK(keys && first && want && seen && h);
+    if (!keys || !first || !want || !seen || !h)
+        return;
+    uint64_t x = 88172645463325252ull;
+    for (size_t i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        keys[i] = (uint32_t)(x % (N / 3));        /* about three items per key */
+        h[i] = i % 97 == 0 ? 0 : cl_hash_bytes(&(uint32_t){keys[i] / 4}, 4);
+        seen[i] = UINT32_MAX;
+    }
+    for (size_t i = 0; i < N; i++) {              /* the sequential answer */
+        if (!h[i]) {
+            want[i] = CL_GROUP_NONE;
+            continue;
+        }
+        if (seen[keys[i]] == UINT32_MAX)
+            seen[keys[i]] = (uint32_t)i;
+        want[i] = seen[keys[i]];
+    }
+    /* items without a key must not join a group: key 0 of a keyless item
+     * would otherwise match */
+    static const int threads[] = {1, 2, 4, 8};
+    for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+        memset(first, 0xAB, N * sizeof *first);
+        CHECK(cl_group_first(N, h, key_eq, keys, threads[t], first) == CL_OK);
+        CHECK(memcmp(first, want, N * sizeof *first) == 0);
+    }
+    CHECK(cl_group_first(0, h, key_eq, keys, 2, first) == CL_OK);
+    CHECK(cl_group_first(1, h + 1, key_eq, keys + 1, 2, first) == CL_OK && first[0] == 0);
+    free(keys);
+    free(first);
+    free(want);
+    free(seen);
+    free(h);
+}
+
 int main(void)
 {
     test_money();
@@ -202,5 +253,6 @@ int main(void)
     test_arena();
     test_outdir();
     test_wbuf_sha256();
+    test_group();
     return cl_test_summary("test_core");
 }
