@@ -299,23 +299,22 @@ static bool matched_category(int cat)
 }
 
 /* Candidate accounts per category: by phone (deposit and balance only) and
- * by holder identity (dense arrays indexed by identity). The phone index
- * holds only the phones claims ask for (few, next to the accounts), and the
- * accounts are looked up in it; AMBIGUOUS marks a phone or identity that
- * several accounts of the category share. */
+ * by holder identity (dense arrays indexed by identity). Claims and account
+ * phones are grouped in one pass (cl_group_first): phone_acct[g] is the
+ * account of claim group g's (category, phone), AMBIGUOUS when several
+ * accounts share it. */
 typedef struct match_index {
-    cl_strmap *phone[CL_CAT_COUNT];
-    uint32_t *phone_acct[CL_CAT_COUNT];   /* per phone slot: account or AMBIGUOUS */
+    uint32_t *phone_group;   /* per claim: its (category, phone) group, CL_NONE */
+    uint32_t *phone_acct;    /* per group (its first claim): account or AMBIGUOUS */
     uint32_t *by_id[CL_CAT_COUNT];
 } match_index;
 
 static void match_index_free(match_index *m)
 {
-    for (int c = 0; c < CL_CAT_COUNT; c++) {
-        cl_strmap_free(m->phone[c]);
-        free(m->phone_acct[c]);
+    free(m->phone_group);
+    free(m->phone_acct);
+    for (int c = 0; c < CL_CAT_COUNT; c++)
         free(m->by_id[c]);
-    }
 }
 
 static void note_unique(uint32_t *slot, uint32_t acct)
@@ -333,28 +332,65 @@ static bool wants_phone_match(const cl_batch *b, const cl_claim *c)
            (c->category == CL_CAT_DEPOSIT || c->category == CL_CAT_BALANCE) && s->phone_valid;
 }
 
-/* The claims' phones, per category, each given a slot. */
-static cl_err index_claim_phones(const cl_batch *b, match_index *m)
+/* Items of the phone join: the claims, then two per account (its deposit
+ * and its balance phone). */
+static const char *phone_item(const cl_batch *b, size_t i, int *cat)
 {
-    uint32_t n[CL_CAT_COUNT] = {0};
-    for (int cat = CL_CAT_DEPOSIT; cat <= CL_CAT_BALANCE; cat++)
-        if (!(m->phone[cat] = cl_strmap_create(b->nsubs / 2 + 16)))
-            return CL_ERR_NOMEM;
-    for (size_t i = 0; i < b->nsubs; i++) {
-        const cl_claim *c = &b->claims[i];
-        if (!wants_phone_match(b, c))
-            continue;
-        const char *ph = b->subs[i].phone;
-        if (cl_strmap_put(m->phone[c->category], ph, strlen(ph), n[c->category], NULL) == 1)
-            n[c->category]++;
+    if (i < b->nsubs) {
+        *cat = b->claims[i].category;
+        return b->subs[i].phone;
     }
-    for (int cat = CL_CAT_DEPOSIT; cat <= CL_CAT_BALANCE; cat++) {
-        if (!(m->phone_acct[cat] = malloc((n[cat] + 1) * sizeof(uint32_t))))
-            return CL_ERR_NOMEM;
-        for (uint32_t k = 0; k < n[cat]; k++)
-            m->phone_acct[cat][k] = CL_NONE;
+    size_t k = (i - b->nsubs) / 2;
+    *cat = (i - b->nsubs) % 2 ? CL_CAT_BALANCE : CL_CAT_DEPOSIT;
+    return b->accounts[k].phone;
+}
+
+static bool phone_item_keyed(const cl_batch *b, size_t i)
+{
+    if (i < b->nsubs)
+        return wants_phone_match(b, &b->claims[i]);
+    int cat;
+    const cl_account *a = &b->accounts[(i - b->nsubs) / 2];
+    return phone_item(b, i, &cat)[0] && (a->has_cat & (1u << cat));
+}
+
+static bool same_phone_item(const void *ctx, uint32_t x, uint32_t y)
+{
+    int cx, cy;
+    const char *px = phone_item(ctx, x, &cx), *py = phone_item(ctx, y, &cy);
+    return cx == cy && strcmp(px, py) == 0;
+}
+
+static cl_err index_phones(const cl_batch *b, match_index *m)
+{
+    size_t n = b->nsubs + 2 * b->naccounts;
+    uint64_t *h = malloc((n + 1) * sizeof *h);
+    uint32_t *first = malloc((n + 1) * sizeof *first);
+    m->phone_group = malloc((b->nsubs + 1) * sizeof *m->phone_group);
+    m->phone_acct = malloc((b->nsubs + 1) * sizeof *m->phone_acct);
+    cl_err err = h && first && m->phone_group && m->phone_acct ? CL_OK : CL_ERR_NOMEM;
+    if (!err) {
+        #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+        for (size_t i = 0; i < n; i++) {
+            int cat;
+            const char *ph = phone_item(b, i, &cat);
+            h[i] = phone_item_keyed(b, i) ? (cl_hash_bytes(ph, strlen(ph)) ^ (uint64_t)cat) | 1 : 0;
+            if (i < b->nsubs)
+                m->phone_acct[i] = CL_NONE;
+        }
+        err = cl_group_first(n, h, same_phone_item, b, b->nthreads, first);
     }
-    return CL_OK;
+    if (!err) {
+        for (size_t i = 0; i < b->nsubs; i++)
+            m->phone_group[i] = first[i] == CL_GROUP_NONE ? CL_NONE : first[i];
+        /* accounts in order: an account phone some claim asks for */
+        for (size_t i = b->nsubs; i < n; i++)
+            if (first[i] < b->nsubs)
+                note_unique(&m->phone_acct[first[i]], (uint32_t)((i - b->nsubs) / 2));
+    }
+    free(h);
+    free(first);
+    return err;
 }
 
 static cl_err build_match_index(const cl_batch *b, match_index *m)
@@ -367,43 +403,16 @@ static cl_err build_match_index(const cl_batch *b, match_index *m)
         for (size_t i = 0; i < b->nids; i++)
             m->by_id[cat][i] = CL_NONE;
     }
-    if (index_claim_phones(b, m))
+    if (index_phones(b, m))
         return CL_ERR_NOMEM;
-    /* look the accounts' phones up in parallel (read-only), then record the
-     * unique candidates in account order */
-    uint32_t *sd = malloc((b->naccounts + 1) * sizeof *sd);
-    uint32_t *sb = malloc((b->naccounts + 1) * sizeof *sb);
-    if (!sd || !sb) {
-        free(sd);
-        free(sb);
-        return CL_ERR_NOMEM;
-    }
-    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
     for (size_t i = 0; i < b->naccounts; i++) {
         const cl_account *a = &b->accounts[i];
-        size_t plen = a->phone[0] ? strlen(a->phone) : 0;
-        sd[i] = sb[i] = CL_NONE;
-        if (plen && (a->has_cat & (1u << CL_CAT_DEPOSIT)) &&
-            !cl_strmap_get(m->phone[CL_CAT_DEPOSIT], a->phone, plen, &sd[i]))
-            sd[i] = CL_NONE;
-        if (plen && (a->has_cat & (1u << CL_CAT_BALANCE)) &&
-            !cl_strmap_get(m->phone[CL_CAT_BALANCE], a->phone, plen, &sb[i]))
-            sb[i] = CL_NONE;
-    }
-    for (size_t i = 0; i < b->naccounts; i++) {
-        const cl_account *a = &b->accounts[i];
-        if (sd[i] != CL_NONE)
-            note_unique(&m->phone_acct[CL_CAT_DEPOSIT][sd[i]], (uint32_t)i);
-        if (sb[i] != CL_NONE)
-            note_unique(&m->phone_acct[CL_CAT_BALANCE][sb[i]], (uint32_t)i);
         if (a->identity >= b->nids)
             continue;
         for (int cat = CL_CAT_DEPOSIT; cat <= CL_CAT_EMPLOYEE; cat++)
             if (a->has_cat & (1u << cat))
                 note_unique(&m->by_id[cat][a->identity], (uint32_t)i);
     }
-    free(sd);
-    free(sb);
     return CL_OK;
 }
 
@@ -421,10 +430,8 @@ static void match_one(const cl_batch *b, const match_index *m, cl_claim *c)
         c->account = acct;
         return;
     }
-    uint32_t slot;
-    if (wants_phone_match(b, c) &&
-        cl_strmap_get(m->phone[c->category], s->phone, strlen(s->phone), &slot) &&
-        (acct = unique_or_none(m->phone_acct[c->category][slot])) != CL_NONE) {
+    uint32_t g = m->phone_group[c->sub];
+    if (g != CL_NONE && (acct = unique_or_none(m->phone_acct[g])) != CL_NONE) {
         c->account = acct;
         cl_codes_add(&c->codes, CL_C_MATCHED_BY_PHONE);
         return;
@@ -463,70 +470,80 @@ static bool later(const cl_batch *b, uint32_t x, uint32_t y)
     return strcmp(a->submission_id, c->submission_id) > 0;
 }
 
-static size_t group_key(const cl_batch *b, const cl_claim *c, char *buf, size_t cap)
+/* Claims group by (identity, category, matched account), or by the
+ * account_ref they named when they matched none. */
+static bool super_candidate(const cl_claim *c)
 {
-    size_t n = 0;
-    memcpy(buf, &c->identity, 4);
-    buf[4] = (char)c->category;
-    n = 5;
-    if (c->account != CL_NONE) {
-        buf[n++] = 'A';
-        memcpy(buf + n, &c->account, 4);
-        return n + 4;
-    }
-    const char *ref = b->subs[c->sub].account_ref;
-    size_t len = strlen(ref);
-    if (len > cap - n - 1)
-        len = cap - n - 1;
-    buf[n++] = 'R';
-    memcpy(buf + n, ref, len);
-    return n + len;
+    return c->status == CL_ST_NONE;
 }
 
+static uint64_t super_hash(const cl_batch *b, const cl_claim *c)
+{
+    uint64_t k = (uint64_t)c->identity << 8 | c->category;
+    if (c->account != CL_NONE)
+        k ^= cl_hash_bytes(&c->account, sizeof c->account);
+    else
+        k ^= ~cl_hash_bytes(b->subs[c->sub].account_ref, strlen(b->subs[c->sub].account_ref));
+    uint64_t h = cl_hash_bytes(&k, sizeof k);
+    return h ? h : 1;
+}
+
+static bool same_super_group(const void *ctx, uint32_t x, uint32_t y)
+{
+    const cl_batch *b = ctx;
+    const cl_claim *a = &b->claims[x], *c = &b->claims[y];
+    if (a->identity != c->identity || a->category != c->category || a->account != c->account)
+        return false;
+    return a->account != CL_NONE ||
+           strcmp(b->subs[a->sub].account_ref, b->subs[c->sub].account_ref) == 0;
+}
+
+/* Groups the rows pred selects with cl_group_first (keyed by hash_fn, equal
+ * by eq); first[i] is row i's group (its first row), CL_GROUP_NONE when not
+ * selected. */
+static cl_err group_claims(const cl_batch *b, bool (*pred)(const cl_claim *),
+                           uint64_t (*hash_fn)(const cl_batch *, const cl_claim *),
+                           cl_group_eq_fn eq, uint32_t *first)
+{
+    uint64_t *h = malloc((b->nsubs + 1) * sizeof *h);
+    if (!h)
+        return CL_ERR_NOMEM;
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+    for (size_t i = 0; i < b->nsubs; i++)
+        h[i] = pred(&b->claims[i]) ? hash_fn(b, &b->claims[i]) : 0;
+    cl_err err = cl_group_first(b->nsubs, h, eq, b, b->nthreads, first);
+    free(h);
+    return err;
+}
+
+/* In each group the latest claim (submitted_at, then submission_id) stands;
+ * the others are SUPERSEDED by it. */
 cl_err cl_step5_supersession(cl_batch *b, cl_diag *d)
 {
-    cl_strmap *groups = cl_strmap_create(b->nsubs);
+    uint32_t *first = malloc((b->nsubs + 1) * sizeof *first);
     uint32_t *best = malloc((b->nsubs + 1) * sizeof *best);
-    uint32_t *group_of = malloc((b->nsubs + 1) * sizeof *group_of);
-    cl_arena *keys = cl_arena_create(0);
-    cl_err err = CL_OK;
-    if (!groups || !best || !group_of || !keys)
-        goto oom;
-    uint32_t ngroups = 0;
-    char key[512];
-    for (size_t i = 0; i < b->nsubs; i++) {
-        cl_claim *c = &b->claims[i];
-        group_of[i] = CL_NONE;
-        if (c->status != CL_ST_NONE)
-            continue;
-        size_t n = group_key(b, c, key, sizeof key);
-        uint32_t g;
-        if (!cl_strmap_get(groups, key, n, &g)) {
-            char *k = cl_arena_strndup(keys, key, n);
-            if (!k || cl_strmap_put(groups, k, n, ngroups, NULL) < 0)
-                goto oom;
-            g = ngroups++;
-            best[g] = (uint32_t)i;
-        } else if (later(b, (uint32_t)i, best[g])) {
-            best[g] = (uint32_t)i;
+    cl_err err = first && best ? group_claims(b, super_candidate, super_hash, same_super_group, first)
+                               : CL_ERR_NOMEM;
+    if (!err) {
+        for (size_t i = 0; i < b->nsubs; i++) {
+            uint32_t g = first[i];
+            if (g == i)
+                best[g] = (uint32_t)i;
+            else if (g != CL_GROUP_NONE && later(b, (uint32_t)i, best[g]))
+                best[g] = (uint32_t)i;
         }
-        group_of[i] = g;
+        #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+        for (size_t i = 0; i < b->nsubs; i++) {
+            uint32_t g = first[i];
+            if (g == CL_GROUP_NONE || best[g] == i)
+                continue;
+            b->claims[i].status = CL_ST_SUPERSEDED;
+            b->claims[i].superseded_by = best[g];
+        }
     }
-    for (size_t i = 0; i < b->nsubs; i++) {
-        if (group_of[i] == CL_NONE || best[group_of[i]] == i)
-            continue;
-        b->claims[i].status = CL_ST_SUPERSEDED;
-        b->claims[i].superseded_by = best[group_of[i]];
-    }
-    goto done;
-oom:
-    err = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
-done:
-    cl_strmap_free(groups);
+    free(first);
     free(best);
-    free(group_of);
-    cl_arena_free(keys);
-    return err;
+    return err ? cl_diag_set(d, CL_ERR_NOMEM, "out of memory") : CL_OK;
 }
 
 /* ----------------------------------------------------- §4 step 6: books */
@@ -584,48 +601,38 @@ static bool conflict_candidate(const cl_claim *c)
 
 /* Marks claims whose (account, category) is claimed by two or more
  * identities (ID_MISMATCH claims excluded). */
+static uint64_t conflict_hash(const cl_batch *b, const cl_claim *c)
+{
+    (void)b;
+    uint64_t k = (uint64_t)c->account << 8 | c->category;
+    return cl_hash_bytes(&k, sizeof k);
+}
+
+static bool same_account_category(const void *ctx, uint32_t x, uint32_t y)
+{
+    const cl_batch *b = ctx;
+    return b->claims[x].account == b->claims[y].account &&
+           b->claims[x].category == b->claims[y].category;
+}
+
 static cl_err find_conflicts(cl_batch *b, uint8_t *conflict)
 {
-    cl_strmap *groups = cl_strmap_create(b->nsubs / 2 + 16);
-    uint32_t *group = malloc((b->nsubs + 1) * sizeof *group);
-    uint32_t *first_id = malloc((b->nsubs + 1) * sizeof *first_id);
+    uint32_t *first = malloc((b->nsubs + 1) * sizeof *first);
     uint8_t *multi = calloc(b->nsubs + 1, 1);
-    char (*keys)[5] = malloc((b->nsubs + 1) * sizeof *keys);
-    cl_err err = CL_OK;
-    if (!groups || !group || !first_id || !multi || !keys) {
-        err = CL_ERR_NOMEM;
-        goto done;
+    cl_err err = first && multi ? group_claims(b, conflict_candidate, conflict_hash,
+                                               same_account_category, first)
+                                : CL_ERR_NOMEM;
+    if (!err) {
+        for (size_t i = 0; i < b->nsubs; i++)
+            if (first[i] != CL_GROUP_NONE && b->claims[i].identity != b->claims[first[i]].identity)
+                multi[first[i]] = 1;
+        #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+        for (size_t i = 0; i < b->nsubs; i++)
+            if (first[i] != CL_GROUP_NONE)
+                conflict[i] = multi[first[i]];
     }
-    uint32_t ngroups = 0;
-    for (size_t i = 0; i < b->nsubs; i++) {
-        const cl_claim *c = &b->claims[i];
-        if (!conflict_candidate(c))
-            continue;
-        memcpy(keys[i], &c->account, 4);
-        keys[i][4] = (char)c->category;
-        uint32_t g;
-        int put = cl_strmap_put(groups, keys[i], 5, ngroups, &g);
-        if (put < 0) {
-            err = CL_ERR_NOMEM;
-            goto done;
-        }
-        if (put == 1) {
-            g = ngroups++;
-            first_id[g] = c->identity;
-        } else if (first_id[g] != c->identity) {
-            multi[g] = 1;
-        }
-        group[i] = g;
-    }
-    for (size_t i = 0; i < b->nsubs; i++)
-        if (conflict_candidate(&b->claims[i]))
-            conflict[i] = multi[group[i]];
-done:
-    cl_strmap_free(groups);
-    free(group);
-    free(first_id);
+    free(first);
     free(multi);
-    free(keys);
     return err;
 }
 
