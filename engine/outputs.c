@@ -221,6 +221,39 @@ static void claim_row(void *vx, size_t row, cl_cell *cells)
         cell_blank(&cells[20]);
 }
 
+static void prefetch_str(const char *s)
+{
+    if (s)
+        __builtin_prefetch(s);
+}
+
+static void claim_prefetch(const void *vx, size_t row, int level)
+{
+    const cl_batch *b = ((const ctx *)vx)->b;
+    const cl_claim *c = &b->claims[row];
+    const cl_sub *s = c->sub == CL_NONE ? NULL : &b->subs[c->sub];
+    if (level == 0) {
+        if (c->identity != CL_NONE)
+            __builtin_prefetch(&b->ids[c->identity]);
+        if (c->account != CL_NONE)
+            __builtin_prefetch(&b->accounts[c->account]);
+        if (c->superseded_by != CL_NONE)
+            __builtin_prefetch(&b->subs[c->superseded_by]);
+        return;
+    }
+    if (s) {
+        prefetch_str(s->submission_id);
+        prefetch_str(s->name);
+        prefetch_str(s->account_ref);
+    }
+    if (c->identity != CL_NONE)
+        prefetch_str(b->ids[c->identity].id_number);
+    if (c->account != CL_NONE)
+        prefetch_str(b->accounts[c->account].ref);
+    if (c->superseded_by != CL_NONE)
+        prefetch_str(b->subs[c->superseded_by].submission_id);
+}
+
 /* ---------------------------------------------------------- creditors */
 
 static const cl_col creditor_cols[] = {
@@ -258,6 +291,18 @@ static void creditor_row(void *vx, size_t row, cl_cell *cells)
     cell_int(&cells[10], cr->ordinary);
     cell_int(&cells[11], cr->secured);
     cell_int(&cells[12], cr->temporary);
+}
+
+static void creditor_prefetch(const void *vx, size_t row, int level)
+{
+    const cl_batch *b = ((const ctx *)vx)->b;
+    const cl_creditor *cr = &b->creditors[row];
+    if (level == 0) {
+        __builtin_prefetch(&b->ids[cr->identity]);
+        return;
+    }
+    prefetch_str(b->ids[cr->identity].id_number);
+    prefetch_str(cr->name);
 }
 
 /* ------------------------------------------------------------- roster */
@@ -311,6 +356,16 @@ static void roster_row(void *vx, size_t row, cl_cell *cells)
     cell_int(&cells[13], cr->tax + cr->tmp_tax);
     cell_int(&cells[14], (cr->groups & (1u << CL_G_ORDINARY)) ? ord : 0);
     cell_int(&cells[15], (cr->groups & (1u << CL_G_SMALL_ORDINARY)) ? ord : 0);
+}
+
+static void roster_prefetch(const void *vx, size_t row, int level)
+{
+    const cl_batch *b = ((const ctx *)vx)->b;
+    const cl_creditor *cr = &b->creditors[b->roster[row]];
+    if (level == 0)
+        __builtin_prefetch(&b->ids[cr->identity]);
+    else
+        prefetch_str(cr->name);
 }
 
 /* ------------------------------------------------------- review queue */
@@ -513,8 +568,8 @@ static void bad_row(void *vx, size_t row, cl_cell *cells)
 
 /* ------------------------------------------------------------ writing */
 
-#define TABLE(nm, ti, cols, n, fn, xx) \
-    ((cl_table){(nm), (ti), (cols), (int)(sizeof(cols) / sizeof((cols)[0])), (n), (fn), (xx)})
+#define TABLE(nm, ti, cols, n, fn, xx, pf) \
+    ((cl_table){(nm), (ti), (cols), (int)(sizeof(cols) / sizeof((cols)[0])), (n), (fn), (xx), (pf)})
 
 typedef struct tables {
     ctx cx[6];
@@ -564,12 +619,12 @@ static cl_err build_tables(const cl_batch *b, tables *t)
         return CL_ERR_NOMEM;
     size_t nreview = fill_review_rows(b, t->cx[3].rows);
     size_t nrefused = fill_refused_rows(b, t->cx[4].rows);
-    t->claims = TABLE("claims", "申报明细", claim_cols, b->nclaims, claim_row, &t->cx[0]);
-    t->creditors = TABLE("creditors", "债权表", creditor_cols, b->ncreditors, creditor_row, &t->cx[1]);
-    t->roster = TABLE("roster", "表决名册", roster_cols, b->nroster, roster_row, &t->cx[2]);
-    t->review = TABLE("review_queue", "待审核", review_cols, nreview, review_row, &t->cx[3]);
-    t->refused = TABLE("overrides_rejected", "拒绝的审核决定", refused_cols, nrefused, refused_row, &t->cx[4]);
-    t->bad = TABLE("rejected_rows", "无法读取的行", bad_cols, b->nbad, bad_row, &t->cx[5]);
+    t->claims = TABLE("claims", "申报明细", claim_cols, b->nclaims, claim_row, &t->cx[0], claim_prefetch);
+    t->creditors = TABLE("creditors", "债权表", creditor_cols, b->ncreditors, creditor_row, &t->cx[1], creditor_prefetch);
+    t->roster = TABLE("roster", "表决名册", roster_cols, b->nroster, roster_row, &t->cx[2], roster_prefetch);
+    t->review = TABLE("review_queue", "待审核", review_cols, nreview, review_row, &t->cx[3], NULL);
+    t->refused = TABLE("overrides_rejected", "拒绝的审核决定", refused_cols, nrefused, refused_row, &t->cx[4], NULL);
+    t->bad = TABLE("rejected_rows", "无法读取的行", bad_cols, b->nbad, bad_row, &t->cx[5], NULL);
     return CL_OK;
 }
 

@@ -124,6 +124,16 @@ static int put_cell(cl_wbuf *w, const cl_col *c, const cl_cell *v, cl_audience a
     return 0;
 }
 
+void cl_table_prefetch(const cl_table *t, size_t r)
+{
+    if (!t->prefetch)
+        return;
+    if (r + 16 < t->nrows)
+        t->prefetch(t->ctx, r + 16, 0);
+    if (r + 8 < t->nrows)
+        t->prefetch(t->ctx, r + 8, 1);
+}
+
 cl_err cl_report_csv(const char *path, const cl_table *t, cl_audience a, cl_diag *d)
 {
     return cl_report_csv_sha256(path, t, a, NULL, d);
@@ -150,6 +160,7 @@ cl_err cl_report_csv_sha256(const char *path, const cl_table *t, cl_audience a,
     }
     cl_wbuf_putc(w, '\n');
     for (size_t r = 0; r < t->nrows; r++) {
+        cl_table_prefetch(t, r);
         memset(cells, 0, (size_t)t->ncols * sizeof *cells);
         t->row(t->ctx, r, cells);
         for (int c = 0; c < t->ncols; c++) {

@@ -46,6 +46,13 @@ typedef struct cl_cell {
  * mutable ctx state (give each table its own buffers). */
 typedef void (*cl_row_fn)(void *ctx, size_t row, cl_cell *cells);
 
+/* Optional: warms the cache for a row ahead of its turn, so that rows whose
+ * data lies scattered in memory do not wait on it one miss at a time. Level
+ * 0 touches the row's records, level 1 what those records point to; the
+ * writers call it for row r + 16 at level 0 and row r + 8 at level 1 before
+ * they ask for row r. It must only read (__builtin_prefetch). */
+typedef void (*cl_prefetch_fn)(const void *ctx, size_t row, int level);
+
 typedef struct cl_table {
     const char *name;    /* file stem, e.g. "claims" */
     const char *title;   /* sheet name, e.g. "申报明细" */
@@ -54,7 +61,12 @@ typedef struct cl_table {
     size_t nrows;
     cl_row_fn row;
     void *ctx;
+    cl_prefetch_fn prefetch;   /* NULL: none */
 } cl_table;
+
+/* What a writer calls before asking for row r: t->prefetch for the rows
+ * ahead, when the table has one. */
+void cl_table_prefetch(const cl_table *t, size_t r);
 
 typedef enum cl_audience {
     CL_AUDIENCE_INTERNAL = 0,

@@ -324,6 +324,7 @@ static void write_table(job *jb, cl_audience a, const formats *f)
         if ((err = write_header(ws, 0, t, shown, nc, f, widths)))
             goto fail;
         for (row = first; row < last; row++) {
+            cl_table_prefetch(t, row);
             memset(cells, 0, (size_t)nall * sizeof *cells);
             t->row(t->ctx, row, cells);
             for (int c = 0; c < nc; c++) {
