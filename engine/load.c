@@ -680,8 +680,7 @@ static int ledger_row(void *ctx, int chunk, const cl_csv_row *row)
     if (cl_parse_amount(amount.p, amount.len, true, &fen) != CL_AMT_OK)
         return ledger_bad(l, c, row, L_AMOUNT, "not an amount", amount);
     f = field_of(l, row, L_BOOKED);
-    cl_time t;
-    if (!cl_parse_time(f.p, f.len, &t))
+    if (!cl_parse_time(f.p, f.len, NULL))
         return ledger_bad(l, c, row, L_BOOKED, "not a time", f);
 
     if (!c->batch && !(c->batch = malloc(LEDGER_BATCH * sizeof *c->batch))) {

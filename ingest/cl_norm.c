@@ -615,30 +615,44 @@ static bool parse_hms(fcur *c, int *h, int *mi, int *s, bool *has_off, int *off)
     return parse_offset(c, has_off, off);
 }
 
+/* Bytes of x (little-endian) where mask has 0xFF: are they all '0'..'9'? */
+static bool swar_digits(uint64_t x, uint64_t mask)
+{
+    uint64_t t = x ^ 0x3030303030303030ull;          /* a digit becomes 0..9 */
+    uint64_t lo = t & 0x0F0F0F0F0F0F0F0Full;         /* no carry leaves a byte */
+    uint64_t bad = (t & 0xF0F0F0F0F0F0F0F0ull) | ((lo + 0x0606060606060606ull) & 0x1010101010101010ull);
+    return (bad & mask) == 0;
+}
+
+static int digit2(const char *s)
+{
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
 /* The common form "YYYY-MM-DD HH:MM:SS" in ASCII, without the folding
  * cursor; returns -1 when the text has another form (the full parser
- * decides), else 1 (valid) or 0 (invalid). */
+ * decides), else 1 (valid) or 0 (invalid). The shape is checked 8 bytes at
+ * a time: bytes 0-7 "dddd-dd-", 8-15 "dd dd:dd", 11-18 "dd:dd:dd". */
 static int time_fast(const char *s, size_t n, cl_time *out)
 {
-    static const char shape[] = "dddd-dd-dd dd:dd:dd";
+    static const uint64_t m0 = 0x00FFFF00FFFFFFFFull, m1 = 0xFFFF00FFFF00FFFFull,
+                          m2 = 0xFFFF00FFFF00FFFFull;
+    uint64_t a, b, c;
     if (n != 19)
         return -1;
-    int v[6] = {0}, k = 0;
-    for (size_t i = 0; i < 19; i++) {
-        if (shape[i] == 'd') {
-            if (s[i] < '0' || s[i] > '9')
-                return -1;
-        } else if (s[i] != shape[i]) {
-            return -1;
-        }
-    }
-    static const int at[6][2] = {{0, 4}, {5, 2}, {8, 2}, {11, 2}, {14, 2}, {17, 2}};
-    for (k = 0; k < 6; k++)
-        for (int j = 0; j < at[k][1]; j++)
-            v[k] = v[k] * 10 + (s[at[k][0] + j] - '0');
-    if (!cl_civil_valid(v[0], v[1], v[2]) || v[3] > 23 || v[4] > 59 || v[5] > 59)
+    memcpy(&a, s, 8);
+    memcpy(&b, s + 8, 8);
+    memcpy(&c, s + 11, 8);
+    if (!swar_digits(a, m0) || !swar_digits(b, m1) || !swar_digits(c, m2) ||
+        (a & ~m0) != 0x2D00002D00000000ull || (b & ~m1) != 0x00003A0000200000ull ||
+        (c & ~m2) != 0x00003A00003A0000ull)
+        return -1;
+    int y = digit2(s) * 100 + digit2(s + 2), mo = digit2(s + 5), d = digit2(s + 8);
+    int h = digit2(s + 11), mi = digit2(s + 14), sec = digit2(s + 17);
+    if (!cl_civil_valid(y, mo, d) || h > 23 || mi > 59 || sec > 59)
         return 0;
-    *out = cl_time_make(v[0], v[1], v[2], v[3], v[4], v[5]);
+    if (out)
+        *out = cl_time_make(y, mo, d, h, mi, sec);
     return 1;
 }
 
@@ -663,7 +677,8 @@ bool cl_parse_time(const char *in, size_t len, cl_time *out)
     cl_time t = cl_time_make(y, m, d, h, mi, s);
     if (has_off)
         t = t - off + CL_TZ_OFFSET_SECONDS;
-    *out = t;
+    if (out)
+        *out = t;
     return true;
 }
 

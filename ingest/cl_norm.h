@@ -59,7 +59,8 @@ typedef enum cl_amount_status {
 cl_amount_status cl_parse_amount(const char *in, size_t len, bool allow_sign, int64_t *fen);
 
 /* Parses the time forms of contract §0 to court-local seconds. Date-only
- * means 00:00:00. Offsets (Z, +08:00, others) are converted to local. */
+ * means 00:00:00. Offsets (Z, +08:00, others) are converted to local. out
+ * may be NULL to only check the text. */
 bool cl_parse_time(const char *in, size_t len, cl_time *out);
 /* Parses a date-only value (YYYY-MM-DD or YYYY/M/D); *day = days since epoch. */
 bool cl_parse_date(const char *in, size_t len, int64_t *day);

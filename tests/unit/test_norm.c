@@ -513,6 +513,39 @@ static void test_utf8(void)
     CHECK(!cl_utf8_valid("\xD5\xC5\xC8\xFD", 4));  /* GB18030 张三 */
 }
 
+/* The 8-bytes-at-a-time path for "YYYY-MM-DD HH:MM:SS" against the general
+ * parser, which reads the same value written with a 'T': random fields
+ * (many out of range) and random bytes in every position. */
+static void test_time_fast_path(void)
+{
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    int mismatches = 0;
+    for (int k = 0; k < 200000; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        char a[20], b[20];
+        snprintf(a, sizeof a, "%04u-%02u-%02u %02u:%02u:%02u", (unsigned)(x % 10000),
+                 (unsigned)(x >> 14) % 20, (unsigned)(x >> 20) % 40, (unsigned)(x >> 26) % 30,
+                 (unsigned)(x >> 32) % 70, (unsigned)(x >> 40) % 70);
+        if (k % 3 == 0)   /* a random byte somewhere */
+            a[(x >> 48) % 19] = (char)(32 + (x >> 56) % 95);
+        if (a[9] < '0' || a[9] > '9' || a[11] < '0' || a[11] > '9')
+            continue;   /* e.g. "DD  H:MM", one-digit hour: a form 'T' does not take */
+        memcpy(b, a, sizeof a);
+        if (b[10] == ' ')
+            b[10] = 'T';
+        cl_time ta = 0, tb = 0;
+        bool oka = cl_parse_time(a, 19, &ta), okb = cl_parse_time(b, 19, &tb);
+        bool okn = cl_parse_time(a, 19, NULL);
+        if (oka != okb || oka != okn || (oka && ta != tb)) {
+            if (mismatches < 5)
+                fprintf(stderr, "time mismatch: '%s' %d %lld vs '%s' %d %lld\n", a, oka,
+                        (long long)ta, b, okb, (long long)tb);
+            mismatches++;
+        }
+    }
+    CHECK_EQ_INT(mismatches, 0);
+}
+
 int main(void)
 {
     test_text();
@@ -522,6 +555,7 @@ int main(void)
     test_phone();
     test_amount();
     test_time();
+    test_time_fast_path();
     test_date();
     test_count();
     test_utf8();
