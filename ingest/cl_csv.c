@@ -23,6 +23,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define HASH_BLOCK ((size_t)1 << 20)   /* hash + validate 1 MiB at a time */
 
@@ -102,7 +105,17 @@ static size_t utf8_validate(const unsigned char *s, size_t n, int *bad)
     size_t i = 0;
     *bad = 0;
     while (i < n) {
-        /* ASCII fast path, 8 bytes at a time */
+        /* ASCII fast path: up to the next byte with the high bit set */
+#ifdef __SSE2__
+        while (i + 16 <= n) {
+            int m = _mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+            if (m) {
+                i += (size_t)__builtin_ctz((unsigned)m);
+                break;
+            }
+            i += 16;
+        }
+#endif
         while (i + 8 <= n) {
             uint64_t w;
             memcpy(&w, s + i, 8);
@@ -110,7 +123,16 @@ static size_t utf8_validate(const unsigned char *s, size_t n, int *bad)
             i += 8;
         }
         if (i >= n) break;
-        if (s[i] < 0x80) { i++; continue; }
+        unsigned c = s[i];
+        if (c < 0x80) { i++; continue; }
+        /* the common case in Chinese text: a 3-byte sequence whose lead
+         * byte allows any continuation bytes (not E0, overlong; not ED,
+         * surrogates) */
+        if (c >= 0xE1 && c <= 0xEF && c != 0xED && i + 2 < n &&
+            (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
+            i += 3;
+            continue;
+        }
         int k = utf8_seq(s + i, n - i);
         if (k == 0) { *bad = 1; return i; }
         if (k < 0) return i;
