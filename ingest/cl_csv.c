@@ -286,37 +286,77 @@ const unsigned char *cl_csv_sha256(cl_csv_file *f)
     return ((csv_priv *)f->priv_)->hash_ok ? f->sha256 : NULL;
 }
 
+/* A part's end moved forward past continuation bytes, so that it falls on
+ * the start of a character (or the end). */
+static size_t char_start_at(const unsigned char *s, size_t len, size_t c)
+{
+    for (int k = 0; k < 3 && c < len && (s[c] & 0xC0) == 0x80; k++)
+        c++;
+    return c;
+}
+
+/* Validates s[lo, hi) 64 KiB at a time and, while each block is in cache,
+ * counts its quotes and newlines. Returns the offset of the first invalid
+ * sequence, or SIZE_MAX. */
+static size_t validate_part(const unsigned char *s, size_t lo, size_t hi, uint64_t *q,
+                            uint64_t *nl)
+{
+    *q = *nl = 0;
+    for (size_t pos = lo; pos < hi;) {
+        size_t end = char_start_at(s, hi, pos + 65536 < hi ? pos + 65536 : hi);
+        int bad = 0;
+        size_t v = utf8_validate(s + pos, end - pos, &bad);
+        if (bad || v < end - pos)
+            return pos + v;
+        uint64_t bq, bn;
+        cl_csv_count_qn((const char *)s + pos, end - pos, &bq, &bn);
+        *q += bq;
+        *nl += bn;
+        pos = end;
+    }
+    return SIZE_MAX;
+}
+
 /* Validates raw as UTF-8. *bad_off is the offset of the first invalid
- * sequence, or SIZE_MAX. A large file is cut into parts at character starts
- * (a boundary moves past at most three continuation bytes), validated in
- * parallel; the first bad offset in file order is the answer. */
-static void validate_utf8(const char *raw, size_t len, size_t *bad_off)
+ * sequence, or SIZE_MAX. The file is cut into the parts the parse will split
+ * it into (a cut moves past at most three continuation bytes), validated in
+ * parallel; the first bad offset in file order is the answer. The parts'
+ * quote and newline counts go to the memo, for the split. */
+static void validate_utf8(cl_csv_file *f, const char *raw, size_t len, size_t *bad_off)
 {
     const unsigned char *s = (const unsigned char *)raw;
-    enum { PARTS = 16 };
-    int parts = len >= ((size_t)16 << 20) ? PARTS : 1;
-    size_t cut[PARTS + 1], bad_at[PARTS];
+    cl_csv_counts *cc = &cl_csv_memo_of(f)->counts;
+    int parts = cl_csv_chunk_count(len, omp_get_max_threads());
+    if (parts > CL_CSV_MAX_PARTS)
+        parts = CL_CSV_MAX_PARTS;
+    size_t cut[CL_CSV_MAX_PARTS + 1], bad_at[CL_CSV_MAX_PARTS];
+    uint64_t q[CL_CSV_MAX_PARTS], nl[CL_CSV_MAX_PARTS];
     cut[0] = 0;
     cut[parts] = len;
     for (int i = 1; i < parts; i++) {
-        size_t c = (size_t)((unsigned __int128)len * (unsigned)i / (unsigned)parts);
-        for (int k = 0; k < 3 && c < len && (s[c] & 0xC0) == 0x80; k++)
-            c++;
+        size_t c = char_start_at(s, len, (size_t)((unsigned __int128)len * (unsigned)i / (unsigned)parts));
         cut[i] = c > cut[i - 1] ? c : cut[i - 1];
     }
     #pragma omp parallel for schedule(dynamic, 1) if (parts > 1)
-    for (int i = 0; i < parts; i++) {
-        int bad = 0;
-        size_t n = cut[i + 1] - cut[i];
-        size_t v = utf8_validate(s + cut[i], n, &bad);
-        bad_at[i] = bad || v < n ? cut[i] + v : SIZE_MAX;
-    }
+    for (int i = 0; i < parts; i++)
+        bad_at[i] = validate_part(s, cut[i], cut[i + 1], &q[i], &nl[i]);
     *bad_off = SIZE_MAX;
     for (int i = 0; i < parts; i++)
         if (bad_at[i] != SIZE_MAX) {
             *bad_off = bad_at[i];
-            break;
+            return;
         }
+    /* in data coordinates (past a BOM) */
+    size_t bom = len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    cc->nparts = 0;
+    for (int i = 1; i < parts; i++)
+        if (cut[i] <= bom || cut[i] == cut[i - 1])
+            return;   /* degenerate parts: the split counts for itself */
+    for (int i = 0; i <= parts; i++)
+        cc->cut[i] = i == 0 ? 0 : cut[i] - bom;
+    memcpy(cc->q, q, (size_t)parts * sizeof *q);
+    memcpy(cc->nl, nl, (size_t)parts * sizeof *nl);
+    cc->nparts = parts;
 }
 
 /* ---- GB18030 ------------------------------------------------------------- */
@@ -390,7 +430,7 @@ cl_err cl_csv_load(const char *path, cl_encoding enc, cl_csv_file **out, cl_diag
         goto fail;
     }
     if ((err = start_hash(f, raw, len, d)) != CL_OK) goto fail;
-    if (enc != CL_ENC_GB18030) validate_utf8(raw, len, &bad);
+    if (enc != CL_ENC_GB18030) validate_utf8(f, raw, len, &bad);
     if (enc == CL_ENC_UTF8 && bad != SIZE_MAX) {
         if (len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0) bom = 3;
         err = cl_diag_set(d, CL_ERR_ENCODING, "%s:%llu:%zu: invalid UTF-8 (try --encoding gb18030)",

@@ -29,8 +29,7 @@
 
 /* ---- byte counting ---------------------------------------------------------- */
 
-/* Counts '"' and '\n' in s[0..n). */
-static void count_qn(const char *s, size_t n, uint64_t *q, uint64_t *nl)
+void cl_csv_count_qn(const char *s, size_t n, uint64_t *q, uint64_t *nl)
 {
     uint64_t cq = 0, cn = 0;
     size_t i = 0;
@@ -60,7 +59,7 @@ static void count_qn(const char *s, size_t n, uint64_t *q, uint64_t *nl)
 static uint64_t count_nl(const char *s, size_t n)
 {
     uint64_t q, nl;
-    count_qn(s, n, &q, &nl);
+    cl_csv_count_qn(s, n, &q, &nl);
     return nl;
 }
 
@@ -279,7 +278,7 @@ static cl_err quoted_record(rec_parser *rp, size_t s, size_t qf, cl_csv_row *row
     for (;;) {
         const char *lf = memchr(data + p, '\n', rp->end - p);
         size_t lend = lf ? (size_t)(lf - data) : rp->end;
-        count_qn(data + p, lend - p, &q, &nl);
+        cl_csv_count_qn(data + p, lend - p, &q, &nl);
         par ^= (unsigned)(q & 1);
         if (!par || !lf) {
             rend = lend;
@@ -499,7 +498,7 @@ static int find_boundary(const char *data, size_t from, size_t to, unsigned par,
     while (p < to) {
         const char *lf = memchr(data + p, '\n', to - p);
         size_t stop = lf ? (size_t)(lf - data) : to;
-        count_qn(data + p, stop - p, &q, &nl);
+        cl_csv_count_qn(data + p, stop - p, &q, &nl);
         par ^= (unsigned)(q & 1);
         if (!lf) return 0;
         line++;
@@ -511,6 +510,28 @@ static int find_boundary(const char *data, size_t from, size_t to, unsigned par,
         p = stop + 1;
     }
     return 0;
+}
+
+/* The validation pass's counts as the split's parts, when it took n of them
+ * and the header lies within the first: b[0] is then the body start and
+ * part 0 loses the header's counts. */
+static int counted_parts(const cl_csv_file *f, size_t B, int n, size_t *b, uint64_t *q,
+                         uint64_t *nl)
+{
+    const cl_csv_counts *c = &cl_csv_memo_of(f)->counts;
+    if (c->nparts != n || c->cut[1] <= B || c->cut[n] != f->len) return 0;
+    for (int i = 0; i < n; i++) {
+        b[i] = c->cut[i];
+        q[i] = c->q[i];
+        nl[i] = c->nl[i];
+    }
+    b[0] = B;
+    b[n] = f->len;
+    uint64_t hq, hn;
+    cl_csv_count_qn(f->data + c->cut[0], B - c->cut[0], &hq, &hn);
+    q[0] -= hq;
+    nl[0] -= hn;
+    return 1;
 }
 
 static int split_impl(const cl_csv_file *f, const cl_csv_header *h, int max_chunks,
@@ -528,10 +549,12 @@ static int split_impl(const cl_csv_file *f, const cl_csv_header *h, int max_chun
     uint64_t q[MAX_CHUNKS], nl[MAX_CHUNKS], line[MAX_CHUNKS + 1], fl[MAX_CHUNKS + 1];
     unsigned par[MAX_CHUNKS];
     int found[MAX_CHUNKS + 1];
-    for (int i = 0; i <= n; i++) b[i] = B + (size_t)((unsigned __int128)len * (unsigned)i / (unsigned)n);
     int big = len > ((size_t)1 << 22);
+    if (!counted_parts(f, B, n, b, q, nl)) {
+        for (int i = 0; i <= n; i++) b[i] = B + (size_t)((unsigned __int128)len * (unsigned)i / (unsigned)n);
 #pragma omp parallel for schedule(static) num_threads(nthreads) if (big)
-    for (int i = 0; i < n; i++) count_qn(f->data + b[i], b[i + 1] - b[i], &q[i], &nl[i]);
+        for (int i = 0; i < n; i++) cl_csv_count_qn(f->data + b[i], b[i + 1] - b[i], &q[i], &nl[i]);
+    }
     par[0] = 0;
     line[0] = h->body_line;
     for (int i = 1; i < n; i++) {
@@ -569,15 +592,19 @@ static int resolve_threads(int nthreads)
     return nthreads > 0 ? nthreads : omp_get_max_threads();
 }
 
-/* How many chunks to ask split_impl for. */
-static int max_chunks_for(const cl_csv_file *f, const cl_csv_header *h, int nthreads)
+int cl_csv_chunk_count(size_t len, int nthreads)
 {
-    size_t len = f->len > h->body_offset ? f->len - h->body_offset : 0;
     if (nthreads <= 1 || len < SPLIT_MIN_BODY) return 1;
     size_t m = (size_t)nthreads * CHUNKS_PER_THREAD;
     if (m > len / CHUNK_MIN_BYTES) m = len / CHUNK_MIN_BYTES;
     if (m > MAX_CHUNKS) m = MAX_CHUNKS;
     return m < 1 ? 1 : (int)m;
+}
+
+/* How many chunks to ask split_impl for. */
+static int max_chunks_for(const cl_csv_file *f, const cl_csv_header *h, int nthreads)
+{
+    return cl_csv_chunk_count(f->len > h->body_offset ? f->len - h->body_offset : 0, nthreads);
 }
 
 /* The chunks for nthreads, split once per file and thread count. NULL when

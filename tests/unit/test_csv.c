@@ -4,6 +4,7 @@
  * errors with their positions, chunked parsing equal to a single-chunk
  * parse, and the SHA-256 of the raw bytes. Fixtures go to a mkdtemp dir. */
 #include <iconv.h>
+#include <omp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,10 +461,11 @@ static void test_gb18030(void)
 
 /* A multi-MiB ledger-like file with quoted fields, quoted newlines, CRLF,
  * blank lines and a few short rows. */
-static const char *big_fixture(size_t target)
+static const char *big_fixture(size_t target, int bom)
 {
     sbuf b = {0};
     unsigned x = 12345;
+    if (bom) sb_add(&b, "\xEF\xBB\xBF", 3);
     const char *hdr = "entry_id,account_ref,category,amount,booked_at,name,id_type,id_number,phone\r\n";
     sb_add(&b, hdr, strlen(hdr));
     for (long i = 0; b.len < target; i++) {
@@ -478,7 +480,7 @@ static const char *big_fixture(size_t target)
         else sb_add(&b, "张添嘉,", strlen("张添嘉,"));
         sb_addf(&b, "PRC_ID,4413021989%08u,186%08u%s", x % 100000000u, r, r & 1 ? "\r\n" : "\n");
     }
-    const char *p = fixture("big.csv", b.p, b.len);
+    const char *p = fixture(bom ? "big_bom.csv" : "big.csv", b.p, b.len);
     free(b.p);
     return p;
 }
@@ -504,7 +506,7 @@ static void test_chunking(void)
     cl_csv_file *f = NULL;
     cl_csv_header h;
     const cl_csv_col spec[] = {{"entry_id", "流水号", 1}, {"amount", "金额", 1}};
-    const char *p = big_fixture((size_t)6 << 20);
+    const char *p = big_fixture((size_t)6 << 20, 0);
     CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_OK);
     if (!f) return;
     CHECK_EQ_INT(cl_csv_bind(f, spec, 2, &h, &d), CL_OK);
@@ -556,12 +558,51 @@ static void test_chunking(void)
     cl_csv_file_free(f);
 }
 
+/* The split reuses the quote and newline counts the UTF-8 validation took
+ * when it cut the file into as many parts as the split wants (6 parts of a
+ * 6 MiB file on 2 threads): the rows must be those of a one-chunk parse,
+ * with or without a BOM, and with any other chunk count. */
+static void test_counted_split(int bom)
+{
+    cl_diag d;
+    cl_csv_file *f = NULL;
+    cl_csv_header h;
+    const cl_csv_col spec[] = {{"entry_id", "流水号", 1}, {"amount", "金额", 1}};
+    const char *p = big_fixture((size_t)6 << 20, bom);
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(2);
+    CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_OK);
+    omp_set_num_threads(saved);
+    if (!f) return;
+    CHECK_EQ_INT(cl_csv_bind(f, spec, 2, &h, &d), CL_OK);
+    cl_csv_chunk one, ch[16];
+    CHECK_EQ_INT(cl_csv_split(f, &h, 1, &one), 1);
+    char *ref = parse_chunks(f, &h, &one, 1);
+    CHECK(ref && strstr(ref, "Tian") != NULL);
+    for (int n = 5; n <= 7; n++) {
+        CHECK_EQ_INT(cl_csv_split(f, &h, n, ch), n);
+        for (int i = 1; i < n; i++) CHECK(ch[i].begin == ch[i - 1].end && f->data[ch[i].begin - 1] == '\n');
+        char *s = parse_chunks(f, &h, ch, n);
+        CHECK_MSG(s && ref && strcmp(s, ref) == 0, "bom %d: %d chunks differ from one", bom, n);
+        free(s);
+    }
+    collect *c = collect_new();
+    CHECK_EQ_INT(cl_csv_parse_all(f, &h, 2, on_row, c, NULL, &d), CL_OK);
+    char *s = collect_join(c);
+    CHECK(ref && s && strcmp(s, ref) == 0);
+    free(s);
+    collect_free(c);
+    free(ref);
+    cl_csv_header_free(&h);
+    cl_csv_file_free(f);
+}
+
 static void test_sha256(void)
 {
     cl_diag d;
     cl_csv_file *f = NULL;
     char cmd[700], line[200] = "", hex[65];
-    const char *p = big_fixture((size_t)3 << 20);
+    const char *p = big_fixture((size_t)3 << 20, 0);
     CHECK_EQ_INT(cl_csv_load(p, CL_ENC_AUTO, &f, &d), CL_OK);
     if (!f) return;
     for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", cl_csv_sha256(f)[i]);
@@ -595,6 +636,8 @@ int main(void)
     test_load_errors();
     test_gb18030();
     test_chunking();
+    test_counted_split(0);
+    test_counted_split(1);
     test_sha256();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
