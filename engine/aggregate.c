@@ -1,6 +1,7 @@
 /* aggregate.c - contract §5: creditor_id (keyed HMAC-SHA-256 of the identity,
  * never a plain hash of the ID number), creditors by tier, and the voting
  * roster with its reorganization groups. */
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,8 +78,8 @@ static int derive_creditor_id(const hmac_key *k, EVP_MD_CTX *work, const cl_iden
     return 0;
 }
 
-/* creditor_id for the identities of the given creditors, in parallel. */
-static cl_err derive_ids(cl_batch *b, cl_diag *d)
+/* creditor_id for the identities ids[0..n), in parallel. */
+static cl_err derive_ids(cl_batch *b, const uint32_t *ids, size_t n, cl_diag *d)
 {
     hmac_key k = {NULL, NULL};
     int failed = 0;
@@ -88,8 +89,8 @@ static cl_err derive_ids(cl_batch *b, cl_diag *d)
     {
         EVP_MD_CTX *work = EVP_MD_CTX_new();
         #pragma omp for schedule(static)
-        for (size_t i = 0; i < b->ncreditors; i++) {
-            cl_identity *id = &b->ids[b->creditors[i].identity];
+        for (size_t i = 0; i < n; i++) {
+            cl_identity *id = &b->ids[ids[i]];
             if (!work || derive_creditor_id(&k, work, id, id->creditor_id) < 0) {
                 #pragma omp atomic write
                 failed = 1;
@@ -192,76 +193,146 @@ static uint64_t hex64(const char *h)
     return v;
 }
 
-static int by_key(const void *x, const void *y)
+/* Stable LSD radix sort by key, 16 bits a pass. */
+static int radix_sort(keyed *k, size_t n)
 {
-    const keyed *a = x, *b = y;
-    return a->key < b->key ? -1 : a->key > b->key;
+    keyed *tmp = malloc((n + 1) * sizeof *tmp);
+    size_t *count = malloc(((size_t)1 << 16) * sizeof *count);
+    if (!tmp || !count) {
+        free(tmp);
+        free(count);
+        return -1;
+    }
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, ((size_t)1 << 16) * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[(k[i].key >> shift) & 0xFFFF]++;
+        size_t at = 0;
+        for (size_t v = 0; v < ((size_t)1 << 16); v++) {
+            size_t c = count[v];
+            count[v] = at;
+            at += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(k[i].key >> shift) & 0xFFFF]++] = k[i];
+        keyed *t = k;
+        k = tmp;
+        tmp = t;
+    }
+    free(tmp);   /* after four passes the sorted keys are back in the caller's array */
+    free(count);
+    return 0;
 }
 
-static cl_err sort_creditors(cl_batch *b, cl_diag *d)
+/* Accumulates every operative claim into its identity's creditor, in claim
+ * order. Threads split the identities (each scans all claims and takes its
+ * own), so no two threads touch one creditor. */
+static bool accumulate(cl_batch *b, cl_creditor *by_id, uint32_t *best)
 {
-    size_t n = b->ncreditors;
+    int overflow = 0;
+    #pragma omp parallel num_threads(b->nthreads)
+    {
+        uint32_t t = (uint32_t)omp_get_thread_num(), nt = (uint32_t)omp_get_num_threads();
+        for (size_t i = 0; i < b->nclaims; i++) {
+            const cl_claim *c = &b->claims[i];
+            if (!cl_claim_operative(c) || c->identity == CL_NONE || c->identity % nt != t)
+                continue;
+            cl_creditor *cr = &by_id[c->identity];
+            if (!add_claim(b, c, cr)) {
+                #pragma omp atomic write
+                overflow = 1;
+            }
+            name_from(b, c, cr, &best[c->identity]);
+        }
+    }
+    return !overflow;
+}
+
+/* The creditors' identities in the order of their first operative claim. */
+static size_t creditor_order(const cl_batch *b, uint32_t *order)
+{
+    uint8_t *seen = calloc(b->nids + 1, 1);
+    size_t n = 0;
+    if (!seen)
+        return SIZE_MAX;
+    for (size_t i = 0; i < b->nclaims; i++) {
+        const cl_claim *c = &b->claims[i];
+        if (cl_claim_operative(c) && c->identity != CL_NONE && !seen[c->identity]) {
+            seen[c->identity] = 1;
+            order[n++] = c->identity;
+        }
+    }
+    free(seen);
+    return n;
+}
+
+/* Creditors sorted by creditor_id (ties, which a 64-bit id makes all but
+ * impossible, in the order of their first claim). */
+static cl_err sort_into_place(cl_batch *b, const cl_creditor *by_id, const uint32_t *order,
+                              size_t n)
+{
     keyed *k = malloc((n + 1) * sizeof *k);
-    cl_creditor *sorted = malloc((n + 1) * sizeof *sorted);
-    if (!k || !sorted) {
+    b->creditors = malloc((n + 1) * sizeof *b->creditors);
+    if (!k || !b->creditors) {
         free(k);
-        free(sorted);
-        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+        return CL_ERR_NOMEM;
     }
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
     for (size_t i = 0; i < n; i++) {
-        k[i].key = hex64(b->ids[b->creditors[i].identity].creditor_id);
-        k[i].idx = (uint32_t)i;
+        k[i].key = hex64(b->ids[order[i]].creditor_id);
+        k[i].idx = order[i];
     }
-    qsort(k, n, sizeof *k, by_key);
+    if (radix_sort(k, n) < 0) {
+        free(k);
+        return CL_ERR_NOMEM;
+    }
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
     for (size_t i = 0; i < n; i++)
-        sorted[i] = b->creditors[k[i].idx];
+        b->creditors[i] = by_id[k[i].idx];
+    b->ncreditors = n;
     free(k);
-    free(b->creditors);
-    b->creditors = sorted;
     return CL_OK;
 }
 
 static cl_err build_creditors(cl_batch *b, cl_diag *d)
 {
-    uint32_t *slot = malloc((b->nids + 1) * sizeof *slot);
+    cl_creditor *by_id = calloc(b->nids + 1, sizeof *by_id);
     uint32_t *best = malloc((b->nids + 1) * sizeof *best);
-    b->creditors = calloc(b->nids + 1, sizeof *b->creditors);
-    if (!slot || !best || !b->creditors) {
-        free(slot);
-        free(best);
-        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < b->nids; i++)
-        slot[i] = best[i] = CL_NONE;
+    uint32_t *order = malloc((b->nids + 1) * sizeof *order);
+    cl_err err = CL_OK;
     size_t n = 0;
-    bool ok = true;
-    for (size_t i = 0; i < b->nclaims && ok; i++) {
-        const cl_claim *c = &b->claims[i];
-        if (!cl_claim_operative(c) || c->identity == CL_NONE)
-            continue;
-        if (slot[c->identity] == CL_NONE) {
-            slot[c->identity] = (uint32_t)n;
-            b->creditors[n].identity = c->identity;
-            n++;
-        }
-        cl_creditor *cr = &b->creditors[slot[c->identity]];
-        ok = add_claim(b, c, cr);
-        name_from(b, c, cr, &best[c->identity]);
+    if (!by_id || !best || !order)
+        goto oom;
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+    for (size_t i = 0; i < b->nids; i++) {
+        best[i] = CL_NONE;
+        by_id[i].identity = (uint32_t)i;
     }
-    free(slot);
-    free(best);
-    if (!ok)
-        return cl_diag_set(d, CL_ERR_OVERFLOW, "a creditor's total is out of range");
+    if (!accumulate(b, by_id, best)) {
+        err = cl_diag_set(d, CL_ERR_OVERFLOW, "a creditor's total is out of range");
+        goto done;
+    }
+    if ((n = creditor_order(b, order)) == SIZE_MAX)
+        goto oom;
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
     for (size_t i = 0; i < n; i++) {
-        if (!b->creditors[i].name)
-            b->creditors[i].name = "";
-        finish_creditor(&b->cfg, &b->creditors[i]);
+        cl_creditor *cr = &by_id[order[i]];
+        if (!cr->name)
+            cr->name = "";
+        finish_creditor(&b->cfg, cr);
     }
-    b->ncreditors = n;
-    cl_err err = derive_ids(b, d);
-    if (err)
-        return err;
-    return sort_creditors(b, d);
+    if ((err = derive_ids(b, order, n, d)))
+        goto done;
+    if (sort_into_place(b, by_id, order, n))
+        goto oom;
+    goto done;
+oom:
+    err = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+done:
+    free(by_id);
+    free(best);
+    free(order);
+    return err;
 }
 
 static cl_err build_roster(cl_batch *b, cl_diag *d)
