@@ -96,6 +96,12 @@ size_t cl_norm_text(const char *in, size_t len, char *out)
     }
     size_t n = 0;
     for (size_t i = b; i < e;) {
+        /* only U+FF01..U+FF5E (EF BC/BD ..) and U+3000 (E3 80 80) fold:
+         * any other byte is copied as it is */
+        if (s[i] != 0xEF && s[i] != 0xE3) {
+            out[n++] = (char)s[i++];
+            continue;
+        }
         size_t k = u8_decode(s + i, e - i, &cp);
         if (!k) {
             out[n++] = (char)s[i++];
