@@ -569,7 +569,8 @@ static void bad_row(void *vx, size_t row, cl_cell *cells)
 /* ------------------------------------------------------------ writing */
 
 #define TABLE(nm, ti, cols, n, fn, xx, pf) \
-    ((cl_table){(nm), (ti), (cols), (int)(sizeof(cols) / sizeof((cols)[0])), (n), (fn), (xx), (pf)})
+    ((cl_table){(nm), (ti), (cols), (int)(sizeof(cols) / sizeof((cols)[0])), (n), (fn), (xx), (pf), \
+                sizeof(ctx)})
 
 typedef struct tables {
     ctx cx[6];

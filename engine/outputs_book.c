@@ -147,10 +147,10 @@ cl_err cl_write_books(const cl_batch *b, const cl_table *claims, const cl_table 
     by_tier(b, &tt);
     histogram(b, &ht);
     const cl_table small[4] = {
-        {"status", "按状态", status_cols, 4, (size_t)st.n, sum_row_fn, &st, NULL},
-        {"category", "按类别", category_cols, 4, (size_t)ct.n, sum_row_fn, &ct, NULL},
-        {"tier", "按清偿顺序", tier_cols, 4, (size_t)tt.n, sum_row_fn, &tt, NULL},
-        {"histogram", "确认金额分布", hist_cols, 4, (size_t)ht.n, sum_row_fn, &ht, NULL},
+        {"status", "按状态", status_cols, 4, (size_t)st.n, sum_row_fn, &st, NULL, 0},
+        {"category", "按类别", category_cols, 4, (size_t)ct.n, sum_row_fn, &ct, NULL, 0},
+        {"tier", "按清偿顺序", tier_cols, 4, (size_t)tt.n, sum_row_fn, &tt, NULL, 0},
+        {"histogram", "确认金额分布", hist_cols, 4, (size_t)ht.n, sum_row_fn, &ht, NULL, 0},
     };
     const cl_summary_block blocks[4] = {
         {&small[0], CL_CHART_PIE, 1, "申报按状态 Claims by status"},

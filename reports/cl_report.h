@@ -41,9 +41,10 @@ typedef struct cl_cell {
 } cl_cell;
 
 /* Fills cells[0..ncols) for row `row`. Text must stay valid until the next
- * call. Called in row order, from one thread per table: cl_report_xlsx writes
- * the data sheets of different tables concurrently, so tables must not share
- * mutable ctx state (give each table its own buffers). */
+ * call. Called in row order from one thread per table, unless the table sets
+ * ctx_size (see cl_table); cl_report_xlsx writes the data sheets of
+ * different tables concurrently, so tables must not share mutable ctx state
+ * (give each table its own buffers). */
 typedef void (*cl_row_fn)(void *ctx, size_t row, cl_cell *cells);
 
 /* Optional: warms the cache for a row ahead of its turn, so that rows whose
@@ -62,6 +63,11 @@ typedef struct cl_table {
     cl_row_fn row;
     void *ctx;
     cl_prefetch_fn prefetch;   /* NULL: none */
+    /* Non-zero: ctx is plain data of this size that a writer may copy, one
+     * copy per thread, to format blocks of rows in parallel (the row
+     * function then reads only its copy and shared, unchanging data). 0:
+     * rows are formatted by one thread, in order. */
+    size_t ctx_size;
 } cl_table;
 
 /* What a writer calls before asking for row r: t->prefetch for the rows

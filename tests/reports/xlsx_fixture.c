@@ -122,9 +122,9 @@ int main(int argc, char **argv)
         sx.count[r % 3]++;
         sx.total[r % 3] += amount(r);
     }
-    cl_table claims = {"claims", "申报明细", claim_cols, 12, NCLAIMS, claim_row, &cx, NULL};
-    cl_table creditors = {"creditors", "债权人", creditor_cols, 3, 20, creditor_row, &cx2, NULL};
-    cl_table status = {"status", "按结论", status_cols, 3, 3, status_row, &sx, NULL};
+    cl_table claims = {"claims", "申报明细", claim_cols, 12, NCLAIMS, claim_row, &cx, NULL, 0};
+    cl_table creditors = {"creditors", "债权人", creditor_cols, 3, 20, creditor_row, &cx2, NULL, 0};
+    cl_table status = {"status", "按结论", status_cols, 3, 3, status_row, &sx, NULL, 0};
     cl_summary_block blocks[2] = {{&status, CL_CHART_COLUMN, 1, "件数"},
                                   {&status, CL_CHART_PIE, 2, "申报金额"}};
     const char *hdr[] = {"某某房地产开发有限公司破产清算案", "管理人：某某律师事务所"};
@@ -163,7 +163,7 @@ int main(int argc, char **argv)
         return fail(path, &d);
 
     static const cl_col big_col[] = {{"n", "序号", CL_COL_INT}};
-    cl_table big = {"big", "大表", big_col, 1, 1048577, big_row, NULL, NULL};
+    cl_table big = {"big", "大表", big_col, 1, 1048577, big_row, NULL, NULL, 0};
     cl_book bigbook = {.sheets = &big, .nsheets = 1};
     snprintf(path, sizeof path, "%s/split.xlsx", dir);
     if (cl_report_xlsx(path, &bigbook, CL_AUDIENCE_INTERNAL, &d))

@@ -136,7 +136,7 @@ static cl_table mix_table(void)
                              "13900001111", "6222021234567890123"};
     mix_rows[5] = (row_spec){"", 4, 100, 0, 0, 0, "王", "440301198001010011", "02012345678",
                              "6217 0000 1111 2222 333"};
-    return (cl_table){"mix", "混合", mix_cols, 9, 6, mix_row, mix_rows, NULL};
+    return (cl_table){"mix", "混合", mix_cols, 9, 6, mix_row, mix_rows, NULL, 0};
 }
 
 static void test_csv_internal(void)
@@ -167,6 +167,58 @@ static void test_csv_internal(void)
     CHECK(got && got2 && n == n2 && memcmp(got, got2, n) == 0);
     free(got);
     free(got2);
+}
+
+/* A row function whose ctx holds scratch text: the writer formats blocks of
+ * rows on several threads, each with its own copy of the ctx. */
+typedef struct par_ctx {
+    char note[64];
+    const row_spec *rows;
+} par_ctx;
+
+static void par_row(void *vx, size_t r, cl_cell *c)
+{
+    par_ctx *x = vx;
+    mix_row((void *)x->rows, r % 6, c);
+    int n = snprintf(x->note, sizeof x->note, "row %zu: %s", r, x->rows[r % 6].text);
+    c[0] = (cl_cell){.s = x->note, .len = (size_t)n};
+}
+
+/* Blocks formatted in parallel give the bytes (and digest) of one thread
+ * formatting the rows in order, internal and public, on 1 to 4 threads. */
+static void test_csv_parallel(void)
+{
+    cl_table t = mix_table();
+    par_ctx x = {"", mix_rows};
+    t.row = par_row;
+    t.ctx = &x;
+    t.nrows = 50000;
+    cl_diag d = {0};
+    int saved = omp_get_max_threads();
+    for (int a = 0; a < 2; a++) {
+        cl_audience aud = a ? CL_AUDIENCE_PUBLIC : CL_AUDIENCE_INTERNAL;
+        unsigned char want_sha[32], got_sha[32];
+        t.ctx_size = 0;   /* the reference: one thread, in order */
+        const char *ref = tmp_path("par_ref.csv");
+        CHECK_EQ_INT(cl_report_csv_sha256(ref, &t, aud, want_sha, &d), CL_OK);
+        size_t nref = 0;
+        char *want = slurp(ref, &nref);
+        CHECK(want && nref > 50000 * 20);
+        t.ctx_size = sizeof x;
+        for (int nt = 1; nt <= 4; nt++) {
+            omp_set_num_threads(nt);
+            const char *p = tmp_path("par.csv");
+            CHECK_EQ_INT(cl_report_csv_sha256(p, &t, aud, got_sha, &d), CL_OK);
+            size_t n = 0;
+            char *got = slurp(p, &n);
+            CHECK_MSG(got && want && n == nref && memcmp(got, want, n) == 0,
+                      "audience %d, %d threads: bytes differ", a, nt);
+            CHECK(memcmp(got_sha, want_sha, 32) == 0);
+            free(got);
+        }
+        free(want);
+    }
+    omp_set_num_threads(saved);
 }
 
 static void test_csv_public(void)
@@ -215,7 +267,7 @@ static void time_row(void *ctx, size_t r, cl_cell *c)
 static void test_csv_times(void)
 {
     enum { N = 20000 };
-    cl_table t = {"t", "t", time_cols, 2, N, time_row, NULL, NULL};
+    cl_table t = {"t", "t", time_cols, 2, N, time_row, NULL, NULL, 0};
     cl_diag d = {0};
     const char *p = tmp_path("times.csv");
     CHECK_EQ_INT(cl_report_csv(p, &t, CL_AUDIENCE_INTERNAL, &d), CL_OK);
@@ -304,7 +356,7 @@ static void test_xlsx_split(void)
 {
     static const cl_col col[] = {{"n", "序号", CL_COL_INT}};
     big_ctx ctx = {0, 0};
-    cl_table t = {"big", "大表", col, 1, 1048576, big_row, &ctx, NULL};
+    cl_table t = {"big", "大表", col, 1, 1048576, big_row, &ctx, NULL, 0};
     cl_book b = {.sheets = &t, .nsheets = 1};
     cl_diag d = {0};
     const char *p = tmp_path("split.xlsx");
@@ -373,6 +425,7 @@ int main(void)
     mkdir(tmpdir, 0700);
     test_mask();
     test_csv_internal();
+    test_csv_parallel();
     test_csv_public();
     test_csv_times();
     test_xlsx_deterministic();
