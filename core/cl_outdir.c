@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@ struct cl_outdir {
     char staging[PATH_MAX + 32];
     char scratch[2 * PATH_MAX + 64];
     int committed;
+    pthread_t remover;      /* removes the previous outputs after a swap */
+    int removing;
     struct noted {          /* digests the writers computed */
         char *name;
         unsigned char sha256[32];
@@ -166,14 +169,25 @@ static cl_err sync_dir(const char *dir, cl_diag *d)
     return err;
 }
 
+static void *remover_main(void *arg)
+{
+    cl_outdir *o = arg;
+    remove_tree(o->staging);
+    return NULL;
+}
+
 cl_err cl_outdir_commit(cl_outdir *o, cl_diag *d)
 {
     cl_err err = sync_dir(o->staging, d);
     if (err)
         return err;
     if (renameat2(AT_FDCWD, o->staging, AT_FDCWD, o->target, RENAME_EXCHANGE) == 0) {
-        /* staging now holds the previous outputs */
-        remove_tree(o->staging);
+        /* staging now holds the previous outputs: removed by a thread while
+         * the caller tidies up (cl_outdir_free waits for it) */
+        if (pthread_create(&o->remover, NULL, remover_main, o) == 0)
+            o->removing = 1;
+        else
+            remove_tree(o->staging);
     } else if (errno == ENOENT) {
         if (rename(o->staging, o->target) != 0)
             return cl_diag_set(d, CL_ERR_IO, "%s: cannot move outputs into place: %s",
@@ -190,6 +204,8 @@ void cl_outdir_free(cl_outdir *o)
 {
     if (!o)
         return;
+    if (o->removing)
+        pthread_join(o->remover, NULL);
     if (!o->committed)
         remove_tree(o->staging);
     if (o->lock_fd >= 0)

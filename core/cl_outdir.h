@@ -20,7 +20,8 @@ const char *cl_outdir_path(cl_outdir *o, const char *name);
 int cl_outdir_note_sha256(cl_outdir *o, const char *name, const unsigned char sha256[32]);
 /* The noted SHA-256 of a staged file, or NULL. */
 const unsigned char *cl_outdir_sha256(const cl_outdir *o, const char *name);
-/* fsyncs the staged files and swaps the staging directory into place. */
+/* fsyncs the staged files and swaps the staging directory into place; the
+ * previous outputs are removed in the background until cl_outdir_free. */
 cl_err cl_outdir_commit(cl_outdir *o, cl_diag *d);
 /* Removes the staging directory (if not committed) and frees. NULL is fine. */
 void cl_outdir_free(cl_outdir *o);

@@ -367,8 +367,8 @@ cl_err cl_run(const cl_run_opts *o, cl_diag *d)
         err = run_all(&s, o, d);
     if (!err && o->summary)
         print_summary(&s, o->out, o->summary);
+    batch_free(&s.b);   /* while the previous outputs are being removed */
     cl_outdir_free(s.out);
     cl_progress_free(s.prog);
-    batch_free(&s.b);
     return err;
 }
