@@ -1,6 +1,7 @@
 /* stages.c - the decision table of contract §4, steps 1-10, in order. Each
  * step is one function named after its section; whole-array passes, parallel
  * where rows are independent, results written by row id (deterministic). */
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +100,7 @@ cl_err cl_stage_init(cl_batch *b, cl_diag *d)
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     if (cl_assign_identities(b))
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
     for (size_t i = 0; i < b->nsubs; i++) {
         cl_sub *s = &b->subs[i];
         cl_claim *c = &b->claims[i];
@@ -381,12 +383,18 @@ static cl_err index_phones(const cl_batch *b, match_index *m)
         err = cl_group_first(n, h, same_phone_item, b, b->nthreads, first);
     }
     if (!err) {
-        for (size_t i = 0; i < b->nsubs; i++)
-            m->phone_group[i] = first[i] == CL_GROUP_NONE ? CL_NONE : first[i];
-        /* accounts in order: an account phone some claim asks for */
-        for (size_t i = b->nsubs; i < n; i++)
-            if (first[i] < b->nsubs)
-                note_unique(&m->phone_acct[first[i]], (uint32_t)((i - b->nsubs) / 2));
+        #pragma omp parallel num_threads(b->nthreads)
+        {
+            /* accounts in order: an account phone some claim asks for; each
+             * thread owns the groups g with g % threads == t */
+            uint32_t t = (uint32_t)omp_get_thread_num(), nt = (uint32_t)omp_get_num_threads();
+            #pragma omp for schedule(static)
+            for (size_t i = 0; i < b->nsubs; i++)
+                m->phone_group[i] = first[i] == CL_GROUP_NONE ? CL_NONE : first[i];
+            for (size_t i = b->nsubs; i < n; i++)
+                if (first[i] < b->nsubs && first[i] % nt == t)
+                    note_unique(&m->phone_acct[first[i]], (uint32_t)((i - b->nsubs) / 2));
+        }
     }
     free(h);
     free(first);
@@ -400,18 +408,22 @@ static cl_err build_match_index(const cl_batch *b, match_index *m)
         m->by_id[cat] = malloc((b->nids + 1) * sizeof *m->by_id[cat]);
         if (!m->by_id[cat])
             return CL_ERR_NOMEM;
-        for (size_t i = 0; i < b->nids; i++)
-            m->by_id[cat][i] = CL_NONE;
+        memset(m->by_id[cat], 0xFF, (b->nids + 1) * sizeof *m->by_id[cat]);   /* CL_NONE */
     }
     if (index_phones(b, m))
         return CL_ERR_NOMEM;
-    for (size_t i = 0; i < b->naccounts; i++) {
-        const cl_account *a = &b->accounts[i];
-        if (a->identity >= b->nids)
-            continue;
-        for (int cat = CL_CAT_DEPOSIT; cat <= CL_CAT_EMPLOYEE; cat++)
-            if (a->has_cat & (1u << cat))
-                note_unique(&m->by_id[cat][a->identity], (uint32_t)i);
+    #pragma omp parallel num_threads(b->nthreads)
+    {
+        /* accounts in order; each thread owns the identities ≡ t */
+        uint32_t t = (uint32_t)omp_get_thread_num(), nt = (uint32_t)omp_get_num_threads();
+        for (size_t i = 0; i < b->naccounts; i++) {
+            const cl_account *a = &b->accounts[i];
+            if (a->identity >= b->nids || a->identity % nt != t)
+                continue;
+            for (int cat = CL_CAT_DEPOSIT; cat <= CL_CAT_EMPLOYEE; cat++)
+                if (a->has_cat & (1u << cat))
+                    note_unique(&m->by_id[cat][a->identity], (uint32_t)i);
+        }
     }
     return CL_OK;
 }
