@@ -24,6 +24,9 @@ cl_err cl_load_overrides(cl_batch *b, const char *path, cl_encoding enc,
 
 /* The ledger account with this account_ref, or CL_NONE. Thread-safe. */
 uint32_t cl_account_find(const cl_batch *b, const char *ref, size_t len);
+/* Warms the cache for a later cl_account_find of ref: level 0 its index
+ * slot, level 1 (once the slot is in cache) the account record. */
+void cl_account_prefetch(const cl_batch *b, const char *ref, size_t len, int level);
 
 /* Numbers the identities (id_type, id_number) in the order claimants first
  * name them, sets each submission's, and each ledger account's holder

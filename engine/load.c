@@ -856,6 +856,19 @@ static cl_err index_accounts(cl_batch *b)
     return CL_OK;
 }
 
+void cl_account_prefetch(const cl_batch *b, const char *ref, size_t len, int level)
+{
+    if (!b->account_slots)
+        return;
+    const uint64_t *slot = &b->account_slots[cl_hash_bytes(ref, len) & b->account_mask];
+    if (level == 0) {
+        __builtin_prefetch(slot);
+        return;
+    }
+    if (*slot)
+        __builtin_prefetch(&b->accounts[(uint32_t)*slot - 1]);
+}
+
 uint32_t cl_account_find(const cl_batch *b, const char *ref, size_t len)
 {
     if (!b->account_slots)

@@ -454,6 +454,18 @@ static void match_one(const cl_batch *b, const match_index *m, cl_claim *c)
     }
 }
 
+/* The account a claim names is looked up among millions: its index slot
+ * (level 0) and record (level 1) are fetched a few claims ahead. */
+static void prefetch_match(const cl_batch *b, size_t i, int level)
+{
+    if (i >= b->nsubs)
+        return;
+    const cl_claim *c = &b->claims[i];
+    const char *ref = b->subs[i].account_ref;
+    if (c->status == CL_ST_NONE && matched_category(c->category) && ref[0])
+        cl_account_prefetch(b, ref, strlen(ref), level);
+}
+
 cl_err cl_step4_book_matching(cl_batch *b, cl_diag *d)
 {
     match_index m;
@@ -463,6 +475,8 @@ cl_err cl_step4_book_matching(cl_batch *b, cl_diag *d)
     }
     #pragma omp parallel for schedule(static) num_threads(b->nthreads)
     for (size_t i = 0; i < b->nsubs; i++) {
+        prefetch_match(b, i + 16, 0);
+        prefetch_match(b, i + 8, 1);
         cl_claim *c = &b->claims[i];
         if (c->status == CL_ST_NONE && matched_category(c->category))
             match_one(b, &m, c);
