@@ -152,7 +152,7 @@ static cl_field field_of(const loader *l, const cl_csv_row *row, int col)
 
 static const char *store(chunk_state *c, const char *s, size_t n)
 {
-    return cl_arena_strndup(c->arena, s, n);
+    return n ? cl_arena_strndup(c->arena, s, n) : "";   /* stored strings are never written */
 }
 
 static const char *store_trim(chunk_state *c, cl_field f)
