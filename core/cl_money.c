@@ -23,3 +23,19 @@ int cl_money_format(int64_t fen, char buf[CL_MONEY_BUFSZ])
     buf[len] = '\0';
     return len;
 }
+
+int cl_int_format(int64_t v, char buf[CL_MONEY_BUFSZ])
+{
+    char tmp[CL_MONEY_BUFSZ];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        tmp[n++] = '-';
+    for (int i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    return n;
+}

@@ -13,6 +13,8 @@
 /* Writes "-1234.56" (yuan, exactly two decimals) into buf, returns length. */
 #define CL_MONEY_BUFSZ 32
 int cl_money_format(int64_t fen, char buf[CL_MONEY_BUFSZ]);
+/* An integer in decimal ("-42"), not terminated; returns the length. */
+int cl_int_format(int64_t v, char buf[CL_MONEY_BUFSZ]);
 
 /* Checked arithmetic: false on overflow (*out untouched). */
 static inline bool cl_money_add(int64_t a, int64_t b, int64_t *out)

@@ -112,19 +112,8 @@ void cl_wbuf_putc(cl_wbuf *w, char c)
 
 void cl_wbuf_i64(cl_wbuf *w, int64_t v)
 {
-    char tmp[24];
-    int n = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        tmp[n++] = '-';
-    char out[24];
-    for (int i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    cl_wbuf_put(w, out, (size_t)n);
+    char b[CL_MONEY_BUFSZ];
+    cl_wbuf_put(w, b, (size_t)cl_int_format(v, b));
 }
 
 void cl_wbuf_money(cl_wbuf *w, int64_t fen)

@@ -64,18 +64,8 @@ static void ob_putc(obuf *o, char c)
 
 static void ob_i64(obuf *o, int64_t v)
 {
-    char tmp[24];
-    int n = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        tmp[n++] = '-';
-    if (ob_reserve(o, (size_t)n) == 0)
-        for (int i = 0; i < n; i++)
-            o->p[o->n++] = tmp[n - 1 - i];
+    char b[CL_MONEY_BUFSZ];
+    ob_put(o, b, (size_t)cl_int_format(v, b));
 }
 
 static void ob_money(obuf *o, int64_t fen)

@@ -29,6 +29,15 @@ static void test_money(void)
         cl_money_format(cases[i].fen, b);
         CHECK_EQ_STR(b, cases[i].s);
     }
+    static const struct { int64_t v; const char *s; } ints[] = {
+        {0, "0"}, {7, "7"}, {-42, "-42"}, {1000000, "1000000"},
+        {INT64_MAX, "9223372036854775807"}, {INT64_MIN, "-9223372036854775808"},
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        int n = cl_int_format(ints[i].v, b);
+        b[n] = '\0';
+        CHECK_EQ_STR(b, ints[i].s);
+    }
     int64_t r = 0;
     CHECK(cl_money_add(1, 2, &r) && r == 3);
     CHECK(!cl_money_add(INT64_MAX, 1, &r));
