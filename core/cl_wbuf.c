@@ -113,7 +113,8 @@ void cl_wbuf_putc(cl_wbuf *w, char c)
 void cl_wbuf_i64(cl_wbuf *w, int64_t v)
 {
     char b[CL_MONEY_BUFSZ];
-    cl_wbuf_put(w, b, (size_t)cl_int_format(v, b));
+    int n = cl_int_format(v, b);
+    cl_wbuf_put(w, b, (size_t)n);
 }
 
 void cl_wbuf_money(cl_wbuf *w, int64_t fen)

@@ -330,7 +330,7 @@ static void validate_utf8(cl_csv_file *f, const char *raw, size_t len, size_t *b
     if (parts > CL_CSV_MAX_PARTS)
         parts = CL_CSV_MAX_PARTS;
     size_t cut[CL_CSV_MAX_PARTS + 1], bad_at[CL_CSV_MAX_PARTS];
-    uint64_t q[CL_CSV_MAX_PARTS], nl[CL_CSV_MAX_PARTS];
+    uint64_t q[CL_CSV_MAX_PARTS] = {0}, nl[CL_CSV_MAX_PARTS] = {0};
     cut[0] = 0;
     cut[parts] = len;
     for (int i = 1; i < parts; i++) {

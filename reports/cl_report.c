@@ -65,13 +65,15 @@ static void ob_putc(obuf *o, char c)
 static void ob_i64(obuf *o, int64_t v)
 {
     char b[CL_MONEY_BUFSZ];
-    ob_put(o, b, (size_t)cl_int_format(v, b));
+    int n = cl_int_format(v, b);
+    ob_put(o, b, (size_t)n);
 }
 
 static void ob_money(obuf *o, int64_t fen)
 {
     char b[CL_MONEY_BUFSZ];
-    ob_put(o, b, (size_t)cl_money_format(fen, b));
+    int n = cl_money_format(fen, b);
+    ob_put(o, b, (size_t)n);
 }
 
 static void put2(char *o, int v)
