@@ -757,39 +757,93 @@ static void merge_state_free(merge_state *m)
     free(m->gidx);
 }
 
+/* The chunks' account records as one list, in chunk order: an item is
+ * (chunk, row), found from its index through the chunks' starts. */
+typedef struct record_list {
+    const loader *l;
+    size_t *start;   /* per chunk, its first item; [nchunks] = the count */
+} record_list;
+
+static const acct_acc *record_at(const record_list *r, size_t item, int *chunk, size_t *row)
+{
+    int lo = 0, hi = r->l->nchunks - 1;
+    while (lo < hi) {   /* the last chunk starting at or before item */
+        int mid = (lo + hi + 1) / 2;
+        if (r->start[mid] <= item)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    *chunk = lo;
+    *row = item - r->start[lo];
+    return (const acct_acc *)r->l->chunks[lo].rows + *row;
+}
+
+static const char *record_key(const acct_acc *a)
+{
+    return a->reflen < sizeof a->ref_inline ? a->ref_inline : a->a.ref;
+}
+
+static bool same_account(const void *ctx, uint32_t x, uint32_t y)
+{
+    int cx, cy;
+    size_t rx, ry;
+    const acct_acc *a = record_at(ctx, x, &cx, &rx), *b = record_at(ctx, y, &cy, &ry);
+    return a->reflen == b->reflen && memcmp(record_key(a), record_key(b), a->reflen) == 0;
+}
+
+/* Every record's owner: the first record of its account in file order,
+ * which is the first in chunk order (a chunk lists its accounts in the
+ * order it first met them). One parallel grouping (cl_group_first). */
 static cl_err find_owners(loader *l, merge_state *m, int nthreads)
 {
     size_t nch = l->nchunks > 0 ? (size_t)l->nchunks : 1;
+    record_list r = {l, malloc((nch + 1) * sizeof(size_t))};
     m->nchunks = l->nchunks;
     m->first = calloc(nch, sizeof *m->first);
     m->gidx = calloc(nch, sizeof *m->gidx);
-    if (!m->first || !m->gidx)
+    if (!r.start || !m->first || !m->gidx) {
+        free(r.start);
         return CL_ERR_NOMEM;
-    for (int i = 0; i < l->nchunks; i++) {
-        size_t n = l->chunks[i].nrows + 1;
-        if (!(m->first[i] = malloc(n * sizeof **m->first)) ||
-            !(m->gidx[i] = malloc(n * sizeof **m->gidx)))
-            return CL_ERR_NOMEM;
     }
+    size_t n = 0;
     for (int i = 0; i < l->nchunks; i++) {
-        const acct_acc *rows = l->chunks[i].rows;
-        uint64_t *first = m->first[i];
-        #pragma omp parallel for schedule(static) num_threads(nthreads)
-        for (size_t k = 0; k < l->chunks[i].nrows; k++) {
-            const acct_acc *a = &rows[k];
-            uint64_t loc = (uint64_t)i << 32 | k;
-            for (int j = 0; j < i; j++) {
-                uint32_t f = acct_find(&l->chunks[j].index, l->chunks[j].rows, a->hash,
-                                       a->a.ref, a->reflen);
-                if (f != CL_NONE) {
-                    loc = (uint64_t)j << 32 | f;
-                    break;
-                }
-            }
-            first[k] = loc;
+        r.start[i] = n;
+        n += l->chunks[i].nrows;
+        size_t rows = l->chunks[i].nrows + 1;
+        if (!(m->first[i] = malloc(rows * sizeof **m->first)) ||
+            !(m->gidx[i] = malloc(rows * sizeof **m->gidx))) {
+            free(r.start);
+            return CL_ERR_NOMEM;
         }
     }
-    return CL_OK;
+    r.start[l->nchunks] = n;
+    uint64_t *h = malloc((n + 1) * sizeof *h);
+    uint32_t *first = malloc((n + 1) * sizeof *first);
+    cl_err err = h && first ? CL_OK : CL_ERR_NOMEM;
+    if (!err) {
+        for (int i = 0; i < l->nchunks; i++) {
+            const acct_acc *rows = l->chunks[i].rows;
+            #pragma omp parallel for schedule(static) num_threads(nthreads)
+            for (size_t k = 0; k < l->chunks[i].nrows; k++)
+                h[r.start[i] + k] = rows[k].hash;
+        }
+        err = cl_group_first(n, h, same_account, &r, nthreads, first);
+    }
+    if (!err) {
+        #pragma omp parallel for schedule(static) num_threads(nthreads)
+        for (size_t item = 0; item < n; item++) {
+            int ci, co;
+            size_t ri, ro;
+            record_at(&r, item, &ci, &ri);
+            record_at(&r, first[item], &co, &ro);
+            m->first[ci][ri] = (uint64_t)co << 32 | ro;
+        }
+    }
+    free(h);
+    free(first);
+    free(r.start);
+    return err;
 }
 
 static bool is_owner(const merge_state *m, int i, size_t k)
