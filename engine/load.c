@@ -736,7 +736,7 @@ static void merge_holder(cl_account *g, const char **g_raw, const acct_acc *a)
 
 /* ---- merging the chunks' accounts --------------------------------------
  * Every account is owned by its first occurrence in file order. In parallel:
- * each record looks for its account in the earlier chunks' indexes; owners
+ * the chunks' records are grouped by account_ref (cl_group_first); owners
  * are numbered in file order and copied; the later records of an account
  * are folded into its owner in file order (threads split the owners, so no
  * two touch one); and the accounts are indexed by account_ref. */
