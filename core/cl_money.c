@@ -1,8 +1,14 @@
 /* cl_money.c - formatting fen as yuan with two decimals. */
 #include "core/cl_money.h"
 
+#include <string.h>
+
 int cl_money_format(int64_t fen, char buf[CL_MONEY_BUFSZ])
 {
+    if (fen == 0) {   /* most amount columns of most rows */
+        memcpy(buf, "0.00", 5);
+        return 4;
+    }
     char tmp[CL_MONEY_BUFSZ];
     uint64_t u = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
     int n = 0;

@@ -75,21 +75,40 @@ static void sorted_codes(const cl_batch *b, int *order)
         }
 }
 
-size_t cl_codes_join(const cl_batch *b, const cl_codeset *s, char *buf, size_t cap)
+/* Appends sep (when buf is not empty) and item to buf[0..n), NUL-ended.
+ * Returns the new length, or SIZE_MAX (buf untouched) when cap is short. */
+static size_t append_item(char *buf, size_t cap, size_t n, const char *sep, const char *item)
 {
-    int order[CL_MAX_CODES];
-    sorted_codes(b, order);
+    size_t ls = n ? strlen(sep) : 0, li = strlen(item);
+    if (n + ls + li + 1 > cap)
+        return SIZE_MAX;
+    memcpy(buf + n, sep, ls);
+    memcpy(buf + n + ls, item, li + 1);
+    return n + ls + li;
+}
+
+/* The codes of s by name (order: code indexes sorted by name), ';'-joined. */
+static size_t join_codes_in(const cl_batch *b, const int *order, const cl_codeset *s, char *buf,
+                            size_t cap)
+{
     size_t n = 0;
     buf[0] = '\0';
     for (int i = 0; i < b->ncodes; i++) {
         if (!cl_codes_has(s, (unsigned)order[i]))
             continue;
-        int w = snprintf(buf + n, cap - n, "%s%s", n ? ";" : "", b->code_names[order[i]]);
-        if (w < 0 || (size_t)w >= cap - n)
+        size_t m = append_item(buf, cap, n, ";", b->code_names[order[i]]);
+        if (m == SIZE_MAX)
             break;
-        n += (size_t)w;
+        n = m;
     }
     return n;
+}
+
+size_t cl_codes_join(const cl_batch *b, const cl_codeset *s, char *buf, size_t cap)
+{
+    int order[CL_MAX_CODES];
+    sorted_codes(b, order);
+    return join_codes_in(b, order, s, buf, cap);
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -128,18 +147,7 @@ static void cell_blank(cl_cell *c)
 
 static size_t join_codes(ctx *x, const cl_codeset *s)
 {
-    size_t n = 0;
-    x->codes[0] = '\0';
-    for (int i = 0; i < x->b->ncodes; i++) {
-        if (!cl_codes_has(s, (unsigned)x->order[i]))
-            continue;
-        int w = snprintf(x->codes + n, sizeof x->codes - n, "%s%s", n ? ";" : "",
-                         x->b->code_names[x->order[i]]);
-        if (w < 0 || (size_t)w >= sizeof x->codes - n)
-            break;
-        n += (size_t)w;
-    }
-    return n;
+    return join_codes_in(x->b, x->order, s, x->codes, sizeof x->codes);
 }
 
 static const char *sub_id_of(const cl_batch *b, uint32_t row)
@@ -343,10 +351,13 @@ static void roster_row(void *vx, size_t row, cl_cell *cells)
     cell_int(&cells[9], cr->unsecured_voting);
     size_t n = 0;
     x->codes[0] = '\0';
-    for (int g = 0; g < CL_G_COUNT; g++)
-        if (cr->groups & (1u << g))
-            n += (size_t)snprintf(x->codes + n, sizeof x->codes - n, "%s%s", n ? ";" : "",
-                                  cl_group_name((cl_group)g));
+    for (int g = 0; g < CL_G_COUNT; g++) {
+        size_t m = cr->groups & (1u << g) ? append_item(x->codes, sizeof x->codes, n, ";",
+                                                        cl_group_name((cl_group)g))
+                                          : SIZE_MAX;
+        if (m != SIZE_MAX)
+            n = m;
+    }
     cells[10].s = x->codes;
     cells[10].len = n;
     cells[10].empty = 0;
@@ -405,10 +416,10 @@ static size_t join_reasons(ctx *x, const cl_codeset *s, int en)
         if (!cl_codes_has(s, (unsigned)code))
             continue;
         const char *r = en ? cl_code_reason_en(x->b, code) : cl_code_reason_zh(x->b, code);
-        int w = snprintf(x->reasons + n, sizeof x->reasons - n, "%s%s", n ? "; " : "", r);
-        if (w < 0 || (size_t)w >= sizeof x->reasons - n)
+        size_t m = append_item(x->reasons, sizeof x->reasons, n, "; ", r);
+        if (m == SIZE_MAX)
             break;
-        n += (size_t)w;
+        n = m;
     }
     return n;
 }
@@ -420,11 +431,10 @@ static size_t competing(ctx *x, uint32_t row)
     if (!x->next_conflict)
         return 0;
     for (uint32_t k = x->next_conflict[row]; k != row && k != CL_NONE; k = x->next_conflict[k]) {
-        int w = snprintf(x->extra + n, sizeof x->extra - n, "%s%s", n ? ";" : "",
-                         x->b->subs[k].submission_id);
-        if (w < 0 || (size_t)w >= sizeof x->extra - n)
+        size_t m = append_item(x->extra, sizeof x->extra, n, ";", x->b->subs[k].submission_id);
+        if (m == SIZE_MAX)
             break;
-        n += (size_t)w;
+        n = m;
     }
     return n;
 }
