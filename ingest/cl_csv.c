@@ -9,6 +9,7 @@
  * invalid UTF-8, and the 1-based byte position for bad GB18030 bytes. */
 #include "ingest/cl_csv.h"
 #include "ingest/cl_csv_plan.h"
+#include "ingest/cl_utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -304,10 +305,13 @@ static size_t validate_part(const unsigned char *s, size_t lo, size_t hi, uint64
     *q = *nl = 0;
     for (size_t pos = lo; pos < hi;) {
         size_t end = char_start_at(s, hi, pos + 65536 < hi ? pos + 65536 : hi);
-        int bad = 0;
-        size_t v = utf8_validate(s + pos, end - pos, &bad);
-        if (bad || v < end - pos)
-            return pos + v;
+        if (!cl_utf8_valid_simd(s + pos, end - pos)) {
+            /* or no SIMD: the byte-by-byte validator decides, and says where */
+            int bad = 0;
+            size_t v = utf8_validate(s + pos, end - pos, &bad);
+            if (bad || v < end - pos)
+                return pos + v;
+        }
         uint64_t bq, bn;
         cl_csv_count_qn((const char *)s + pos, end - pos, &bq, &bn);
         *q += bq;

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "ingest/cl_csv.h"
+#include "ingest/cl_norm.h"
+#include "ingest/cl_utf8.h"
 #include "tests/cl_test.h"
 
 static char g_dir[] = "/tmp/cl_test_csv_XXXXXX";
@@ -597,6 +599,72 @@ static void test_counted_split(int bom)
     cl_csv_file_free(f);
 }
 
+/* The vectorized UTF-8 check against the byte-by-byte decoder: every pair
+ * of a non-ASCII byte and any byte, followed by bytes at the edges of the
+ * continuation ranges, placed across a 16-byte block boundary; then random
+ * mixes of valid characters and stray bytes of every length. */
+static int simd_agrees(const unsigned char *b, size_t n)
+{
+    return cl_utf8_valid_simd(b, n) == cl_utf8_valid((const char *)b, n);
+}
+
+static void test_utf8_simd(void)
+{
+    if (!__builtin_cpu_supports("ssse3")) {
+        CHECK(!cl_utf8_valid_simd((const unsigned char *)"a", 1));   /* defers to the scalar check */
+        return;
+    }
+    static const unsigned char edge[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F,
+                                         0xA0, 0xBF, 0xC0, 0xE0, 0xF0, 0xFF};
+    static const unsigned char last[] = {0x41, 0x80, 0xBF, 0xC2};
+    static const size_t at[] = {0, 13, 14, 15, 30};
+    unsigned char buf[48];
+    long wrong = 0, checked = 0;
+    for (size_t o = 0; o < sizeof at / sizeof at[0]; o++)
+        for (unsigned b0 = 0x80; b0 <= 0xFF; b0++)
+            for (unsigned b1 = 0; b1 <= 0xFF; b1++)
+                for (size_t k = 0; k < sizeof edge; k++)
+                    for (size_t m = 0; m < sizeof last; m++) {
+                        memset(buf, 'a', sizeof buf);
+                        buf[at[o]] = (unsigned char)b0;
+                        buf[at[o] + 1] = (unsigned char)b1;
+                        buf[at[o] + 2] = edge[k];
+                        buf[at[o] + 3] = last[m];
+                        size_t n = at[o] + 4 + (m & 1) * 5;   /* ends right after, or later */
+                        wrong += !simd_agrees(buf, n);
+                        checked++;
+                    }
+    CHECK_MSG(wrong == 0, "%ld of %ld byte patterns judged differently", wrong, checked);
+    static const char *const piece[] = {"a", ",", "\n", "\xc3\xa9", "\xe5\xbc\xa0", "\xf0\x9f\x98\x80",
+                                        "\xef\xbc\x91", "\xed\x9f\xbf", "\xf4\x8f\xbf\xbf"};
+    static const unsigned char stray[] = {0x80, 0xBF, 0xC0, 0xC1, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0xFF};
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    unsigned char big[256];
+    wrong = 0;
+    for (int t = 0; t < 200000; t++) {
+        size_t n = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t want = x % 200;
+        while (n < want) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            if (x % 50 == 0) {
+                big[n++] = stray[(x >> 8) % sizeof stray];
+                continue;
+            }
+            const char *p = piece[(x >> 8) % (sizeof piece / sizeof piece[0])];
+            size_t l = strlen(p);
+            if (n + l > sizeof big)
+                break;
+            memcpy(big + n, p, l);
+            n += l;
+        }
+        if (t % 7 == 0 && n > 0)
+            n--;   /* may cut the last character */
+        wrong += !simd_agrees(big, n);
+    }
+    CHECK_MSG(wrong == 0, "%ld random buffers judged differently", wrong);
+}
+
 static void test_sha256(void)
 {
     cl_diag d;
@@ -635,6 +703,7 @@ int main(void)
     test_row_errors();
     test_load_errors();
     test_gb18030();
+    test_utf8_simd();
     test_chunking();
     test_counted_split(0);
     test_counted_split(1);
