@@ -338,7 +338,7 @@ static void validate_utf8(cl_csv_file *f, const char *raw, size_t len, size_t *b
     cut[0] = 0;
     cut[parts] = len;
     for (int i = 1; i < parts; i++) {
-        size_t c = char_start_at(s, len, (size_t)((unsigned __int128)len * (unsigned)i / (unsigned)parts));
+        size_t c = char_start_at(s, len, cl_csv_cut_at(len, i, parts));
         cut[i] = c > cut[i - 1] ? c : cut[i - 1];
     }
     #pragma omp parallel for schedule(dynamic, 1) if (parts > 1)

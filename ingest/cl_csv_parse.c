@@ -551,7 +551,7 @@ static int split_impl(const cl_csv_file *f, const cl_csv_header *h, int max_chun
     int found[MAX_CHUNKS + 1];
     int big = len > ((size_t)1 << 22);
     if (!counted_parts(f, B, n, b, q, nl)) {
-        for (int i = 0; i <= n; i++) b[i] = B + (size_t)((unsigned __int128)len * (unsigned)i / (unsigned)n);
+        for (int i = 0; i <= n; i++) b[i] = B + cl_csv_cut_at(len, i, n);
 #pragma omp parallel for schedule(static) num_threads(nthreads) if (big)
         for (int i = 0; i < n; i++) cl_csv_count_qn(f->data + b[i], b[i + 1] - b[i], &q[i], &nl[i]);
     }
@@ -590,6 +590,15 @@ int cl_csv_split(const cl_csv_file *f, const cl_csv_header *h, int max_chunks, c
 static int resolve_threads(int nthreads)
 {
     return nthreads > 0 ? nthreads : omp_get_max_threads();
+}
+
+size_t cl_csv_cut_at(size_t len, int i, int n)
+{
+    /* part k weighs n - k: the parts before i weigh i*n - i*(i-1)/2 of n(n+1)/2 */
+    unsigned __int128 before = (unsigned __int128)(unsigned)i * (unsigned)n -
+                               (unsigned __int128)(unsigned)i * (unsigned)(i > 0 ? i - 1 : 0) / 2;
+    unsigned __int128 total = (unsigned __int128)(unsigned)n * (unsigned)(n + 1) / 2;
+    return (size_t)((unsigned __int128)len * before / total);
 }
 
 int cl_csv_chunk_count(size_t len, int nthreads)

@@ -28,6 +28,12 @@ typedef struct cl_csv_memo {
 /* The file's memo (owned by the file, freed with it). */
 cl_csv_memo *cl_csv_memo_of(const cl_csv_file *f);
 
+/* Where part i of n (0 <= i <= n) starts in len bytes. Parts shrink
+ * linearly, the first n times the size of the last: threads taking parts
+ * in order (dynamic scheduling) then finish together, since the parts left
+ * at the end are small. */
+size_t cl_csv_cut_at(size_t len, int i, int n);
+
 /* How many chunks a body of len bytes is split into for nthreads. */
 int cl_csv_chunk_count(size_t len, int nthreads);
 
