@@ -705,6 +705,7 @@ cl_err cl_step6_books(cl_batch *b, cl_diag *d)
 cl_err cl_step7_manual_review(cl_batch *b, cl_diag *d)
 {
     (void)d;
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
     for (size_t i = 0; i < b->nsubs; i++) {
         cl_claim *c = &b->claims[i];
         if (!cl_claim_operative(c))
@@ -767,17 +768,29 @@ cl_err cl_step8_books_employees(cl_batch *b, cl_diag *d)
     uint8_t *claimed = calloc(b->naccounts + 1, 1);
     if (!claimed)
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < b->nsubs; i++) {
-        const cl_claim *c = &b->claims[i];
-        if (cl_claim_operative(c) && c->category == CL_CAT_EMPLOYEE && c->account != CL_NONE &&
-            !cl_codes_has(&c->codes, CL_C_ID_MISMATCH))
-            claimed[c->account] = 1;
+    #pragma omp parallel num_threads(b->nthreads)
+    {
+        #pragma omp for schedule(static)
+        for (size_t i = 0; i < b->nsubs; i++) {
+            const cl_claim *c = &b->claims[i];
+            if (cl_claim_operative(c) && c->category == CL_CAT_EMPLOYEE &&
+                c->account != CL_NONE && !cl_codes_has(&c->codes, CL_C_ID_MISMATCH))
+                __atomic_store_n(&claimed[c->account], 1, __ATOMIC_RELAXED);
+        }
+        /* then 2 marks an unclaimed employee account with something owed */
+        #pragma omp for schedule(static)
+        for (size_t a = 0; a < b->naccounts; a++) {
+            const cl_account *acct = &b->accounts[a];
+            if ((acct->has_cat & (1u << CL_CAT_EMPLOYEE)) && owed(acct, CL_CAT_EMPLOYEE) != 0 &&
+                !claimed[a])
+                claimed[a] = 2;
+        }
     }
     for (size_t a = 0; a < b->naccounts; a++) {
+        if (claimed[a] != 2)
+            continue;
         const cl_account *acct = &b->accounts[a];
         int64_t o = owed(acct, CL_CAT_EMPLOYEE);
-        if (!(acct->has_cat & (1u << CL_CAT_EMPLOYEE)) || o == 0 || claimed[a])
-            continue;
         cl_claim *c = &b->claims[b->nclaims++];
         memset(c, 0, sizeof *c);
         c->sub = CL_NONE;
@@ -801,6 +814,7 @@ cl_err cl_step8_books_employees(cl_batch *b, cl_diag *d)
 cl_err cl_step9_flags(cl_batch *b, cl_diag *d)
 {
     (void)d;
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
     for (size_t i = 0; i < b->nsubs; i++) {
         cl_claim *c = &b->claims[i];
         if (cl_claim_operative(c) && b->subs[i].submitted_at > b->cfg.deadline_end) {
