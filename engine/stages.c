@@ -665,6 +665,7 @@ static cl_err find_conflicts(cl_batch *b, uint8_t *conflict)
 cl_err cl_step6_books(cl_batch *b, cl_diag *d)
 {
     /* no match; ID mismatch */
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
     for (size_t i = 0; i < b->nsubs; i++) {
         cl_claim *c = &b->claims[i];
         if (!books_candidate(c))
@@ -683,6 +684,7 @@ cl_err cl_step6_books(cl_batch *b, cl_diag *d)
         free(conflict);
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     }
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
     for (size_t i = 0; i < b->nsubs; i++) {
         cl_claim *c = &b->claims[i];
         if (!books_candidate(c) || c->account == CL_NONE)
