@@ -1073,10 +1073,17 @@ static uint32_t new_identity(cl_batch *b, uint8_t type, const char *num)
 static cl_err intern_book_employees(cl_batch *b)
 {
     cl_strmap *seen = cl_strmap_create(64);
-    cl_err err = seen ? CL_OK : CL_ERR_NOMEM;
+    uint8_t *employee = malloc(b->naccounts + 1);
+    cl_err err = seen && employee ? CL_OK : CL_ERR_NOMEM;
+    if (!err) {
+        #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+        for (size_t i = 0; i < b->naccounts; i++)
+            employee[i] = b->accounts[i].identity == CL_FOREIGN &&
+                          (b->accounts[i].has_cat & (1u << CL_CAT_EMPLOYEE));
+    }
     for (size_t i = 0; i < b->naccounts && !err; i++) {
         cl_account *a = &b->accounts[i];
-        if (a->identity != CL_FOREIGN || !(a->has_cat & (1u << CL_CAT_EMPLOYEE)))
+        if (!employee[i])
             continue;
         size_t n = strlen(a->id_number);
         char *key = cl_arena_alloc(b->arena, n + 1);   /* "<type><number>" */
@@ -1094,6 +1101,7 @@ static cl_err intern_book_employees(cl_batch *b)
         a->identity = id;
     }
     cl_strmap_free(seen);
+    free(employee);
     return err;
 }
 

@@ -188,6 +188,7 @@ static unsigned char *active_mask(const cl_batch *b, bool (*pred)(const cl_claim
     unsigned char *m = malloc(b->nsubs + 1);
     if (!m)
         return NULL;
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
     for (size_t i = 0; i < b->nsubs; i++)
         m[i] = pred(&b->claims[i]);
     return m;
