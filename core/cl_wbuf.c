@@ -1,5 +1,7 @@
 /* cl_wbuf.c - buffered writer over a file descriptor, optionally hashing
- * what it writes (SHA-256, one update per flushed buffer). */
+ * what it writes (SHA-256, one update per flushed buffer). Writeback to disk
+ * is started every few MiB (sync_file_range), so that the fsync at close
+ * waits for little. */
 #include "core/cl_wbuf.h"
 
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include "core/cl_money.h"
 
 #define WBUF_SIZE (1u << 18)
+#define WRITEBACK_STEP ((uint64_t)4 << 20)
 
 struct cl_wbuf {
     int fd;
@@ -20,6 +23,8 @@ struct cl_wbuf {
     size_t used;
     char *path;
     EVP_MD_CTX *md;   /* NULL unless hashed */
+    uint64_t written; /* bytes written so far */
+    uint64_t kicked;  /* of which writeback was started */
     char buf[WBUF_SIZE];
 };
 
@@ -48,6 +53,7 @@ static cl_err open_impl(const char *path, int hashed, cl_wbuf **out, cl_diag *d)
     }
     w->err = 0;
     w->used = 0;
+    w->written = w->kicked = 0;
     *out = w;
     return CL_OK;
 }
@@ -75,7 +81,13 @@ static void write_all(cl_wbuf *w, const char *s, size_t n)
         } else {
             s += k;
             n -= (size_t)k;
+            w->written += (uint64_t)k;
         }
+    }
+    if (w->written - w->kicked >= WRITEBACK_STEP) {
+        (void)sync_file_range(w->fd, (off_t)w->kicked, (off_t)(w->written - w->kicked),
+                              SYNC_FILE_RANGE_WRITE);   /* advisory: start, do not wait */
+        w->kicked = w->written;
     }
 }
 
