@@ -46,7 +46,7 @@ __attribute__((target("ssse3"))) static __m128i pair_errors(__m128i in, __m128i 
     /* by the first byte's high nibble */
     const __m128i first_high = _mm_setr_epi8(
         E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG, E_LONG,   /* 0..7: ASCII */
-        E_TWO_CONT, E_TWO_CONT, E_TWO_CONT, E_TWO_CONT,                   /* 8..B: continuation */
+        B(E_TWO_CONT), B(E_TWO_CONT), B(E_TWO_CONT), B(E_TWO_CONT),       /* 8..B: continuation */
         B(E_SHORT | E_OVER2),                                             /* C */
         E_SHORT,                                                          /* D */
         B(E_SHORT | E_OVER3 | E_SURROGATE),                               /* E */
