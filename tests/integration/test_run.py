@@ -4,7 +4,7 @@
 Determinism (threads 1/2/4/8, repeated runs), atomic outputs (a failed run
 leaves the previous outputs intact, no staging left), error messages naming
 file, line and column, --max-bad-rows, GB18030 input, the case key.
-Environment: CL_CLAIMS (binary), CL_SAMPLES (shared samples dir)."""
+Environment: CL_CLAIMS (binary), CL_SAMPLES (tests/data: the shared samples, copied)."""
 import csv
 import filecmp
 import hashlib
@@ -19,7 +19,7 @@ import tempfile
 import unittest
 
 CLAIMS = os.environ.get("CL_CLAIMS", "build/engine/claims")
-SAMPLE = os.path.join(os.environ.get("CL_SAMPLES", "../shared/samples"), "xiaoming-mini")
+SAMPLE = os.path.join(os.environ.get("CL_SAMPLES", "tests/data"), "xiaoming-mini")
 OUTPUTS = ["claims.csv", "creditors.csv", "roster.csv", "review_queue.csv",
            "overrides_rejected.csv", "rejected_rows.csv", "report.xlsx", "claims.xlsx"]
 

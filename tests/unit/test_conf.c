@@ -123,11 +123,8 @@ static void test_sample(void)
 {
     const char *samples = getenv("CL_SAMPLES");
     char path[512];
-    snprintf(path, sizeof path, "%s/xiaoming-mini/case.conf", samples ? samples : "../../shared/samples");
-    if (access(path, R_OK) != 0) {
-        printf("test_conf: sample %s not found, skipped\n", path);
-        return;
-    }
+    snprintf(path, sizeof path, "%s/xiaoming-mini/case.conf", samples ? samples : "../data");
+    CHECK_MSG(access(path, R_OK) == 0, "sample %s not found", path);
     cl_diag d = {0};
     cl_conf *c = NULL;
     CHECK_EQ_INT(cl_conf_load(path, &c, &d), CL_OK);
