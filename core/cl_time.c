@@ -44,7 +44,7 @@ cl_time cl_time_make(int y, int mo, int d, int h, int mi, int s)
     return cl_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
 }
 
-static void split(cl_time t, int *y, int *m, int *d, int *sec)
+void cl_time_split(cl_time t, int *y, int *m, int *d, int *sec)
 {
     int64_t days = t / 86400;
     int64_t rem = t % 86400;
@@ -59,7 +59,7 @@ static void split(cl_time t, int *y, int *m, int *d, int *sec)
 int cl_time_format(cl_time t, char buf[CL_TIME_BUFSZ])
 {
     int y, m, d, sec;
-    split(t, &y, &m, &d, &sec);
+    cl_time_split(t, &y, &m, &d, &sec);
     return snprintf(buf, CL_TIME_BUFSZ, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d,
                     sec / 3600, sec / 60 % 60, sec % 60);
 }
@@ -67,6 +67,6 @@ int cl_time_format(cl_time t, char buf[CL_TIME_BUFSZ])
 int cl_date_format(cl_time t, char buf[CL_TIME_BUFSZ])
 {
     int y, m, d, sec;
-    split(t, &y, &m, &d, &sec);
+    cl_time_split(t, &y, &m, &d, &sec);
     return snprintf(buf, CL_TIME_BUFSZ, "%04d-%02d-%02d", y, m, d);
 }

@@ -15,6 +15,8 @@ bool cl_civil_valid(int y, int m, int d);
 int64_t cl_days_from_civil(int y, int m, int d);
 void cl_civil_from_days(int64_t days, int *y, int *m, int *d);
 cl_time cl_time_make(int y, int mo, int d, int h, int mi, int s);
+/* The civil date of t and its second of the day (0..86399). */
+void cl_time_split(cl_time t, int *y, int *m, int *d, int *sec);
 
 /* "YYYY-MM-DD HH:MM:SS" into buf (at least 20 bytes); returns 19. */
 #define CL_TIME_BUFSZ 24

@@ -87,13 +87,8 @@ static void put2(char *o, int v)
 static void put_time(obuf *w, cl_time t, int with_clock)
 {
     char b[CL_TIME_BUFSZ];
-    int64_t days = t / 86400, rem = t % 86400;
-    if (rem < 0) {
-        rem += 86400;
-        days--;
-    }
-    int y, m, d;
-    cl_civil_from_days(days, &y, &m, &d);
+    int y, m, d, sec;
+    cl_time_split(t, &y, &m, &d, &sec);
     if (y < 0 || y > 9999) {
         int n = with_clock ? cl_time_format(t, b) : cl_date_format(t, b);
         ob_put(w, b, (size_t)n);
@@ -109,7 +104,6 @@ static void put_time(obuf *w, cl_time t, int with_clock)
         ob_put(w, b, 10);
         return;
     }
-    int sec = (int)rem;
     b[10] = ' ';
     put2(b + 11, sec / 3600);
     b[13] = ':';

@@ -123,21 +123,16 @@ static int digits(int64_t v)
 
 static void to_lxw(cl_time t, int with_clock, lxw_datetime *dt)
 {
-    int64_t days = t / 86400, rem = t % 86400;
-    if (rem < 0) {
-        rem += 86400;
-        days--;
-    }
-    int y, m, d;
-    cl_civil_from_days(days, &y, &m, &d);
+    int y, m, d, sec;
+    cl_time_split(t, &y, &m, &d, &sec);
     memset(dt, 0, sizeof *dt);
     dt->year = y;
     dt->month = m;
     dt->day = d;
     if (with_clock) {
-        dt->hour = (int)(rem / 3600);
-        dt->min = (int)(rem / 60 % 60);
-        dt->sec = (int)(rem % 60);
+        dt->hour = sec / 3600;
+        dt->min = sec / 60 % 60;
+        dt->sec = sec % 60;
     }
 }
 
