@@ -158,9 +158,8 @@ void cl_gen_money(cl_gen_out *o, int64_t fen)
 
 void cl_gen_time(cl_gen_out *o, cl_time t)
 {
-    int64_t days = t / 86400, sec = t % 86400;
-    int y, m, d;
-    cl_civil_from_days(days, &y, &m, &d);
+    int y, m, d, sec;
+    cl_time_split(t, &y, &m, &d, &sec);
     char *b = o->buf + o->n;
     cl_gen_fmt_u64(b, (uint64_t)y, 4);
     b[4] = '-';
