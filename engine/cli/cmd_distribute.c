@@ -14,6 +14,7 @@
 #include "core/cl_money.h"
 #include "core/cl_outdir.h"
 #include "core/cl_progress.h"
+#include "core/cl_scratch.h"
 #include "engine/cl_distribute.h"
 #include "engine/cli/cl_cli.h"
 #include "ingest/cl_csv.h"
@@ -143,8 +144,7 @@ typedef struct load_ctx {
     creditors *c;
     const cl_csv_file *f;
     const cl_csv_header *h;
-    char *buf;
-    size_t cap;
+    cl_scratch text;        /* the current field, normalized */
     cl_diag *d;
     cl_err err;
 } load_ctx;
@@ -182,21 +182,17 @@ static bool creditors_grow(creditors *c)
     return true;
 }
 
-/* Trimmed text of column spec into x->buf (NUL-terminated). */
+/* Trimmed text of column spec in x->text (NUL-terminated). */
 static const char *field(load_ctx *x, const cl_csv_row *row, int spec, size_t *len)
 {
     int col = x->h->index[spec];
     const cl_field *f = &row->fields[col];
-    if (f->len + 9 > x->cap) {
-        char *nb = realloc(x->buf, f->len + 64);
-        if (!nb)
-            return NULL;
-        x->buf = nb;
-        x->cap = f->len + 64;
-    }
-    *len = cl_norm_text(f->p, f->len, x->buf);
-    x->buf[*len] = 0;
-    return x->buf;
+    char *buf = cl_scratch_get(&x->text, f->len + 9);
+    if (!buf)
+        return NULL;
+    *len = cl_norm_text(f->p, f->len, buf);
+    buf[*len] = 0;
+    return buf;
 }
 
 static int creditor_row(void *ctx, int chunk, const cl_csv_row *row)
@@ -272,7 +268,7 @@ static cl_err creditors_load(const dist_opts *o, creditors *c, cl_diag *d)
             e = x.err;
     }
 done:
-    free(x.buf);
+    cl_scratch_release(&x.text);
     cl_csv_header_free(&h);
     cl_csv_file_free(f);
     return e;
