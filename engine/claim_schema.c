@@ -6,17 +6,7 @@
 #include "engine/cl_claim_schema.h"
 #include "engine/cl_model.h"
 
-enum {
-    F_SUBMISSION_ID, F_SUBMITTED_AT, F_CREDITOR_KIND, F_NAME, F_ID_TYPE, F_ID_NUMBER,
-    F_PHONE, F_ACCOUNT_REF, F_CATEGORY, F_PRINCIPAL, F_INTEREST, F_OTHER_AMOUNT,
-    F_DECLARED_TOTAL, F_SECURED, F_BANK_NAME, F_BANK_ACCOUNT, F_AMENDS,
-    F_EVIDENCE_COUNT, F_NOTE,
-    /* pass matched */
-    F_MATCHED_ACCOUNT, F_OWED, F_BOOK_NAME, F_BOOK_ID_NUMBER, F_BOOK_PHONE, F_STATUS,
-    F_CONFIRMED_TOTAL, F_LATE, F_NFIELDS
-};
-
-static const cl_rule_field fields[F_NFIELDS] = {
+static const cl_rule_field fields[CL_F_COUNT] = {
     {"submission_id", CL_VT_TEXT, 0}, {"submitted_at", CL_VT_TIME, 0},
     {"creditor_kind", CL_VT_TEXT, 0}, {"name", CL_VT_TEXT, 0},
     {"id_type", CL_VT_TEXT, 0}, {"id_number", CL_VT_TEXT, 0},
@@ -73,20 +63,20 @@ static void get_matched(const cl_batch *b, size_t row, int field, cl_value *v)
     const cl_claim *c = &b->claims[row];
     const cl_account *a = c->account == CL_NONE ? NULL : &b->accounts[c->account];
     switch (field) {
-    case F_MATCHED_ACCOUNT: text(v, a ? a->ref : ""); break;
-    case F_OWED:
+    case CL_F_MATCHED_ACCOUNT: text(v, a ? a->ref : ""); break;
+    case CL_F_OWED:
         v->state = a ? CL_V_OK : CL_V_EMPTY;
         v->i = a ? owed_of(a, c->category) : 0;
         break;
-    case F_BOOK_NAME: text(v, a ? a->name : ""); break;
-    case F_BOOK_ID_NUMBER: text(v, a ? a->id_number : ""); break;
-    case F_BOOK_PHONE: text(v, a ? a->phone : ""); break;
-    case F_STATUS: text(v, cl_status_name((cl_status)c->status)); break;
-    case F_CONFIRMED_TOTAL:
+    case CL_F_BOOK_NAME: text(v, a ? a->name : ""); break;
+    case CL_F_BOOK_ID_NUMBER: text(v, a ? a->id_number : ""); break;
+    case CL_F_BOOK_PHONE: text(v, a ? a->phone : ""); break;
+    case CL_F_STATUS: text(v, cl_status_name((cl_status)c->status)); break;
+    case CL_F_CONFIRMED_TOTAL:
         v->state = CL_V_OK;
         v->i = c->conf_p + c->conf_i + c->conf_o;
         break;
-    case F_LATE:
+    case CL_F_LATE:
         v->state = CL_V_OK;
         v->i = c->late;
         break;
@@ -99,49 +89,49 @@ static void get(const void *data, size_t row, int field, cl_value *v)
     const cl_sub *s = &b->subs[row];
     memset(v, 0, sizeof *v);
     switch (field) {
-    case F_SUBMISSION_ID: text(v, s->submission_id); break;
-    case F_SUBMITTED_AT:
+    case CL_F_SUBMISSION_ID: text(v, s->submission_id); break;
+    case CL_F_SUBMITTED_AT:
         v->state = s->time_st == 0 ? CL_V_OK : s->time_st == 1 ? CL_V_EMPTY : CL_V_INVALID;
         v->i = s->submitted_at;
         v->s = s->raw_submitted_at ? s->raw_submitted_at : "";
         v->len = strlen(v->s);
         break;
-    case F_CREDITOR_KIND: enum_text(v, cl_kind_name((cl_kind)s->kind), s->raw_kind); break;
-    case F_NAME: text(v, s->name); break;
-    case F_ID_TYPE: enum_text(v, cl_id_type_name((cl_id_type)s->id_type), s->raw_id_type); break;
-    case F_ID_NUMBER: text(v, s->id_number); break;
-    case F_PHONE: text(v, s->phone); break;
-    case F_ACCOUNT_REF: text(v, s->account_ref); break;
-    case F_CATEGORY: enum_text(v, cl_category_name((cl_category)s->category), s->raw_category); break;
-    case F_PRINCIPAL: money(v, s->principal_st, s->principal, s->raw_principal); break;
-    case F_INTEREST: money(v, s->interest_st, s->interest, s->raw_interest); break;
-    case F_OTHER_AMOUNT: money(v, s->other_st, s->other, s->raw_other); break;
-    case F_DECLARED_TOTAL:
+    case CL_F_CREDITOR_KIND: enum_text(v, cl_kind_name((cl_kind)s->kind), s->raw_kind); break;
+    case CL_F_NAME: text(v, s->name); break;
+    case CL_F_ID_TYPE: enum_text(v, cl_id_type_name((cl_id_type)s->id_type), s->raw_id_type); break;
+    case CL_F_ID_NUMBER: text(v, s->id_number); break;
+    case CL_F_PHONE: text(v, s->phone); break;
+    case CL_F_ACCOUNT_REF: text(v, s->account_ref); break;
+    case CL_F_CATEGORY: enum_text(v, cl_category_name((cl_category)s->category), s->raw_category); break;
+    case CL_F_PRINCIPAL: money(v, s->principal_st, s->principal, s->raw_principal); break;
+    case CL_F_INTEREST: money(v, s->interest_st, s->interest, s->raw_interest); break;
+    case CL_F_OTHER_AMOUNT: money(v, s->other_st, s->other, s->raw_other); break;
+    case CL_F_DECLARED_TOTAL:
         v->state = CL_V_OK;
         v->i = s->principal + s->interest + s->other;
         break;
-    case F_SECURED:
+    case CL_F_SECURED:
         v->state = s->secured ? CL_V_OK : CL_V_INVALID;
         v->i = s->secured == CL_YN_YES;
         v->s = s->raw_secured ? s->raw_secured : "";
         v->len = strlen(v->s);
         break;
-    case F_BANK_NAME: text(v, s->bank_name); break;
-    case F_BANK_ACCOUNT: text(v, s->bank_account); break;
-    case F_AMENDS: text(v, s->amends); break;
-    case F_EVIDENCE_COUNT:
+    case CL_F_BANK_NAME: text(v, s->bank_name); break;
+    case CL_F_BANK_ACCOUNT: text(v, s->bank_account); break;
+    case CL_F_AMENDS: text(v, s->amends); break;
+    case CL_F_EVIDENCE_COUNT:
         v->state = s->evidence_ok ? CL_V_OK : CL_V_INVALID;
         v->i = s->evidence_count;
         v->s = s->raw_evidence ? s->raw_evidence : "";
         v->len = strlen(v->s);
         break;
-    case F_NOTE: text(v, s->note); break;
+    case CL_F_NOTE: text(v, s->note); break;
     default: get_matched(b, row, field, v); break;
     }
 }
 
 static const cl_rule_schema schema = {
-    fields, F_NFIELDS, passes, 2, statuses, 4, get,
+    fields, CL_F_COUNT, passes, 2, statuses, 4, get,
 };
 
 const cl_rule_schema *cl_claim_rule_schema(void)

@@ -9,34 +9,10 @@
 #include <time.h>
 
 #include "core/cl_time.h"
+#include "engine/cl_claim_schema.h"
 #include "rules/cl_rules.h"
 
-enum {
-    F_SUBMISSION_ID, F_SUBMITTED_AT, F_CREDITOR_KIND, F_NAME, F_ID_TYPE, F_ID_NUMBER,
-    F_PHONE, F_ACCOUNT_REF, F_CATEGORY, F_PRINCIPAL, F_INTEREST, F_OTHER_AMOUNT,
-    F_DECLARED_TOTAL, F_SECURED, F_BANK_NAME, F_BANK_ACCOUNT, F_AMENDS,
-    F_EVIDENCE_COUNT, F_NOTE, F_MATCHED_ACCOUNT, F_OWED, F_BOOK_NAME,
-    F_BOOK_ID_NUMBER, F_BOOK_PHONE, F_STATUS, F_CONFIRMED_TOTAL, F_LATE, NF
-};
-
-static const cl_rule_field fields[NF] = {
-    {"submission_id", CL_VT_TEXT, 0}, {"submitted_at", CL_VT_TIME, 0},
-    {"creditor_kind", CL_VT_TEXT, 0}, {"name", CL_VT_TEXT, 0},
-    {"id_type", CL_VT_TEXT, 0}, {"id_number", CL_VT_TEXT, 0},
-    {"phone", CL_VT_TEXT, 0}, {"account_ref", CL_VT_TEXT, 0},
-    {"category", CL_VT_TEXT, 0}, {"principal", CL_VT_MONEY, 0},
-    {"interest", CL_VT_MONEY, 0}, {"other_amount", CL_VT_MONEY, 0},
-    {"declared_total", CL_VT_MONEY, 0}, {"secured", CL_VT_BOOL, 0},
-    {"bank_name", CL_VT_TEXT, 0}, {"bank_account", CL_VT_TEXT, 0},
-    {"amends", CL_VT_TEXT, 0}, {"evidence_count", CL_VT_INT, 0},
-    {"note", CL_VT_TEXT, 0}, {"matched_account", CL_VT_TEXT, 1},
-    {"owed", CL_VT_MONEY, 1}, {"book_name", CL_VT_TEXT, 1},
-    {"book_id_number", CL_VT_TEXT, 1}, {"book_phone", CL_VT_TEXT, 1},
-    {"status", CL_VT_TEXT, 1}, {"confirmed_total", CL_VT_MONEY, 1},
-    {"late", CL_VT_BOOL, 1},
-};
-static const char *const passes[] = {"fields", "matched"};
-static const char *const statuses[] = {"NEEDS_CORRECTION", "PENDING_REVIEW", "REJECTED", "FLAG"};
+enum { NF = CL_F_COUNT };
 
 static const char *const names[] = {"黄坤英", "赵凯", "孙涛嫣", "曾荣宏", "", "李·娜", "陈晓明"};
 static const char *const kinds[] = {"individual", "organization", "公司?"};
@@ -60,31 +36,31 @@ static void get(const void *data, size_t row, int f, cl_value *v)
 {
     const brec *r = (const brec *)data + row;
     switch (f) {
-    case F_NAME: text(v, names[r->name], strlen(names[r->name])); break;
-    case F_CREDITOR_KIND:
+    case CL_F_NAME: text(v, names[r->name], strlen(names[r->name])); break;
+    case CL_F_CREDITOR_KIND:
         text(v, kinds[r->kind], strlen(kinds[r->kind]));
         if (r->kind == 2)
             v->state = CL_V_INVALID;
         break;
-    case F_ID_TYPE:
+    case CL_F_ID_TYPE:
         text(v, id_types[r->idt], strlen(id_types[r->idt]));
         if (r->idt == 3)
             v->state = CL_V_INVALID;
         break;
-    case F_ID_NUMBER: text(v, r->id, strlen(r->id)); break;
-    case F_PHONE: text(v, r->phone, strlen(r->phone)); break;
-    case F_CATEGORY:
+    case CL_F_ID_NUMBER: text(v, r->id, strlen(r->id)); break;
+    case CL_F_PHONE: text(v, r->phone, strlen(r->phone)); break;
+    case CL_F_CATEGORY:
         text(v, cats[r->cat], strlen(cats[r->cat]));
         if (r->cat == 4)
             v->state = CL_V_INVALID;
         break;
-    case F_PRINCIPAL:
+    case CL_F_PRINCIPAL:
         *v = (cl_value){r->bad_amount ? CL_V_INVALID : CL_V_OK, "+1", 2, r->principal};
         break;
-    case F_SUBMITTED_AT: *v = (cl_value){CL_V_OK, NULL, 0, r->submitted_at}; break;
-    case F_SECURED: *v = (cl_value){r->secured > 1 ? CL_V_INVALID : CL_V_OK, "?", 1, r->secured}; break;
-    case F_EVIDENCE_COUNT: *v = (cl_value){CL_V_OK, NULL, 0, r->evidence}; break;
-    case F_INTEREST: case F_OTHER_AMOUNT: case F_OWED: case F_LATE:
+    case CL_F_SUBMITTED_AT: *v = (cl_value){CL_V_OK, NULL, 0, r->submitted_at}; break;
+    case CL_F_SECURED: *v = (cl_value){r->secured > 1 ? CL_V_INVALID : CL_V_OK, "?", 1, r->secured}; break;
+    case CL_F_EVIDENCE_COUNT: *v = (cl_value){CL_V_OK, NULL, 0, r->evidence}; break;
+    case CL_F_INTEREST: case CL_F_OTHER_AMOUNT: case CL_F_OWED: case CL_F_LATE:
         *v = (cl_value){CL_V_OK, NULL, 0, 0};
         break;
     default: *v = (cl_value){CL_V_EMPTY, "", 0, 0}; break;
@@ -153,7 +129,8 @@ int main(int argc, char **argv)
 {
     const char *path = argc > 1 ? argv[1] : CL_SOURCE_DIR "/rules/default.rules";
     size_t n = argc > 2 ? (size_t)strtoull(argv[2], NULL, 10) : 1000000;
-    cl_rule_schema schema = {fields, NF, passes, 2, statuses, 4, get};
+    cl_rule_schema schema = *cl_claim_rule_schema();   /* the engine's, over our records */
+    schema.get = get;
     cl_rule_const consts[2] = {
         {"acceptance_date", CL_VT_TIME, {CL_V_OK, NULL, 0, cl_time_make(2018, 3, 27, 0, 0, 0)}},
         {"declaration_deadline", CL_VT_TIME,

@@ -1,5 +1,5 @@
-/* test_rules.c - the rule language on a schema of our own (the engine's
- * field names over a plain array of values): every operator and predicate,
+/* test_rules.c - the rule language on the engine's schema (its field
+ * names, types, passes and statuses) over a plain array of values: every operator and predicate,
  * regex flags, list files, when/require, pass filtering, the active mask,
  * determinism across thread counts, every compile error with its exact
  * file:line:col text, the check report with carets, the digest, and
@@ -14,38 +14,13 @@
 #include <unistd.h>
 
 #include "core/cl_time.h"
+#include "engine/cl_claim_schema.h"
 #include "rules/cl_rules.h"
 #include "tests/cl_test.h"
 
-/* ---- the test schema: the engine's names, types and passes ---- */
+/* ---- test records: one cl_value per field of the engine's schema ---- */
 
-enum {
-    F_SUBMISSION_ID, F_SUBMITTED_AT, F_CREDITOR_KIND, F_NAME, F_ID_TYPE, F_ID_NUMBER,
-    F_PHONE, F_ACCOUNT_REF, F_CATEGORY, F_PRINCIPAL, F_INTEREST, F_OTHER_AMOUNT,
-    F_DECLARED_TOTAL, F_SECURED, F_BANK_NAME, F_BANK_ACCOUNT, F_AMENDS,
-    F_EVIDENCE_COUNT, F_NOTE, F_MATCHED_ACCOUNT, F_OWED, F_BOOK_NAME,
-    F_BOOK_ID_NUMBER, F_BOOK_PHONE, F_STATUS, F_CONFIRMED_TOTAL, F_LATE, NF
-};
-
-static const cl_rule_field fields[NF] = {
-    {"submission_id", CL_VT_TEXT, 0}, {"submitted_at", CL_VT_TIME, 0},
-    {"creditor_kind", CL_VT_TEXT, 0}, {"name", CL_VT_TEXT, 0},
-    {"id_type", CL_VT_TEXT, 0}, {"id_number", CL_VT_TEXT, 0},
-    {"phone", CL_VT_TEXT, 0}, {"account_ref", CL_VT_TEXT, 0},
-    {"category", CL_VT_TEXT, 0}, {"principal", CL_VT_MONEY, 0},
-    {"interest", CL_VT_MONEY, 0}, {"other_amount", CL_VT_MONEY, 0},
-    {"declared_total", CL_VT_MONEY, 0}, {"secured", CL_VT_BOOL, 0},
-    {"bank_name", CL_VT_TEXT, 0}, {"bank_account", CL_VT_TEXT, 0},
-    {"amends", CL_VT_TEXT, 0}, {"evidence_count", CL_VT_INT, 0},
-    {"note", CL_VT_TEXT, 0}, {"matched_account", CL_VT_TEXT, 1},
-    {"owed", CL_VT_MONEY, 1}, {"book_name", CL_VT_TEXT, 1},
-    {"book_id_number", CL_VT_TEXT, 1}, {"book_phone", CL_VT_TEXT, 1},
-    {"status", CL_VT_TEXT, 1}, {"confirmed_total", CL_VT_MONEY, 1},
-    {"late", CL_VT_BOOL, 1},
-};
-
-static const char *const passes[] = {"fields", "matched"};
-static const char *const statuses[] = {"NEEDS_CORRECTION", "PENDING_REVIEW", "REJECTED", "FLAG"};
+enum { NF = CL_F_COUNT };
 
 typedef struct rec {
     cl_value v[NF];
@@ -56,7 +31,7 @@ static void get(const void *data, size_t row, int field, cl_value *out)
     *out = ((const rec *)data)[row].v[field];
 }
 
-static const cl_rule_schema schema = {fields, NF, passes, 2, statuses, 4, get};
+static cl_rule_schema schema;   /* the engine's, with the getter above (set in main) */
 
 static cl_rule_const consts[2];
 static cl_rule_env env;
@@ -94,24 +69,24 @@ static rec base(void)
     rec r;
     for (int f = 0; f < NF; f++)
         EMPTY(&r, f);
-    T(&r, F_SUBMISSION_ID, "SB1");
-    I(&r, F_SUBMITTED_AT, cl_time_make(2018, 4, 3, 9, 0, 51));
-    T(&r, F_CREDITOR_KIND, "individual");
-    T(&r, F_NAME, "黄坤英");
-    T(&r, F_ID_TYPE, "PRC_ID");
-    T(&r, F_ID_NUMBER, "440106197803124515");
-    T(&r, F_PHONE, "18128145680");
-    T(&r, F_CATEGORY, "deposit");
-    I(&r, F_PRINCIPAL, 9900);
-    I(&r, F_INTEREST, 0);
-    I(&r, F_OTHER_AMOUNT, 0);
-    I(&r, F_DECLARED_TOTAL, 9900);
-    I(&r, F_SECURED, 0);
-    T(&r, F_BANK_ACCOUNT, "6217695617414728");
-    I(&r, F_EVIDENCE_COUNT, 2);
-    T(&r, F_BOOK_NAME, "黄坤英");
-    I(&r, F_OWED, 9900);
-    I(&r, F_LATE, 0);
+    T(&r, CL_F_SUBMISSION_ID, "SB1");
+    I(&r, CL_F_SUBMITTED_AT, cl_time_make(2018, 4, 3, 9, 0, 51));
+    T(&r, CL_F_CREDITOR_KIND, "individual");
+    T(&r, CL_F_NAME, "黄坤英");
+    T(&r, CL_F_ID_TYPE, "PRC_ID");
+    T(&r, CL_F_ID_NUMBER, "440106197803124515");
+    T(&r, CL_F_PHONE, "18128145680");
+    T(&r, CL_F_CATEGORY, "deposit");
+    I(&r, CL_F_PRINCIPAL, 9900);
+    I(&r, CL_F_INTEREST, 0);
+    I(&r, CL_F_OTHER_AMOUNT, 0);
+    I(&r, CL_F_DECLARED_TOTAL, 9900);
+    I(&r, CL_F_SECURED, 0);
+    T(&r, CL_F_BANK_ACCOUNT, "6217695617414728");
+    I(&r, CL_F_EVIDENCE_COUNT, 2);
+    T(&r, CL_F_BOOK_NAME, "黄坤英");
+    I(&r, CL_F_OWED, 9900);
+    I(&r, CL_F_LATE, 0);
     return r;
 }
 
@@ -193,12 +168,12 @@ static void test_comparisons(void)
     CHECK_EQ_INT(holds("principal > 98.99", &r), 1);
     CHECK_EQ_INT(holds("principal >= 99.01", &r), 0);
     CHECK_EQ_INT(holds("principal != 99", &r), 0);
-    I(&r, F_PRINCIPAL, 29901);
+    I(&r, CL_F_PRINCIPAL, 29901);
     CHECK_EQ_INT(holds("principal > 299.00", &r), 1);
     CHECK_EQ_INT(holds("principal > 299.01", &r), 0);
     CHECK_EQ_INT(holds("299.00 < principal", &r), 1);   /* literal on the left: mirrored */
     CHECK_EQ_INT(holds("299.02 <= principal", &r), 0);
-    I(&r, F_PRINCIPAL, 100000000000LL * 100);
+    I(&r, CL_F_PRINCIPAL, 100000000000LL * 100);
     CHECK_EQ_INT(holds("principal == 100000000000.00", &r), 1);
     /* int */
     CHECK_EQ_INT(holds("evidence_count == 2", &r), 1);
@@ -211,9 +186,9 @@ static void test_comparisons(void)
     CHECK_EQ_INT(holds("submitted_at <= declaration_deadline", &r), 1);
     CHECK_EQ_INT(holds("submitted_at < acceptance_date", &r), 0);
     CHECK_EQ_INT(holds("acceptance_date < submitted_at", &r), 1);
-    I(&r, F_SUBMITTED_AT, cl_time_make(2018, 6, 27, 23, 59, 59));
+    I(&r, CL_F_SUBMITTED_AT, cl_time_make(2018, 6, 27, 23, 59, 59));
     CHECK_EQ_INT(holds("submitted_at > declaration_deadline", &r), 0);
-    I(&r, F_SUBMITTED_AT, cl_time_make(2018, 6, 28, 0, 0, 0));
+    I(&r, CL_F_SUBMITTED_AT, cl_time_make(2018, 6, 28, 0, 0, 0));
     CHECK_EQ_INT(holds("submitted_at > declaration_deadline", &r), 1);
     CHECK_EQ_INT(holds("declaration_deadline < \"2018-06-28\"", &r), 1);
     /* bool: literals and a bare bool field */
@@ -222,14 +197,14 @@ static void test_comparisons(void)
     CHECK_EQ_INT(holds("not secured", &r), 1);
     CHECK_EQ_INT(holds("true", &r), 1);
     CHECK_EQ_INT(holds("false", &r), 0);
-    I(&r, F_SECURED, 1);
+    I(&r, CL_F_SECURED, 1);
     CHECK_EQ_INT(holds("secured == true and secured", &r), 1);
     /* field vs field */
     CHECK_EQ_INT(holds("principal == declared_total", &r), 0);
-    I(&r, F_DECLARED_TOTAL, r.v[F_PRINCIPAL].i);
+    I(&r, CL_F_DECLARED_TOTAL, r.v[CL_F_PRINCIPAL].i);
     CHECK_EQ_INT(holds("principal == declared_total", &r), 1);
     CHECK_EQ_INT(fires_in("matched", NULL, "book_name == name", &r, 1), 0);
-    T(&r, F_BOOK_NAME, "黄坤");
+    T(&r, CL_F_BOOK_NAME, "黄坤");
     CHECK_EQ_INT(fires_in("matched", NULL, "book_name == name", &r, 1), 1);
     CHECK_EQ_INT(fires_in("matched", NULL, "name > book_name", &r, 1), 0);   /* longer > prefix */
 }
@@ -238,7 +213,7 @@ static void test_states(void)
 {
     /* comparisons on a field that is not OK are false, == and != alike */
     rec r = base();
-    BAD(&r, F_CATEGORY, "押金x");
+    BAD(&r, CL_F_CATEGORY, "押金x");
     CHECK_EQ_INT(holds("category == \"押金x\"", &r), 0);
     CHECK_EQ_INT(holds("category != \"deposit\"", &r), 0);
     CHECK_EQ_INT(holds("category =~ /x/", &r), 0);
@@ -246,14 +221,14 @@ static void test_states(void)
     CHECK_EQ_INT(holds("category in (\"押金x\")", &r), 0);
     CHECK_EQ_INT(holds("category not in (\"deposit\")", &r), 0);
     CHECK_EQ_INT(holds("not (category == \"deposit\")", &r), 1);
-    EMPTY(&r, F_PRINCIPAL);
+    EMPTY(&r, CL_F_PRINCIPAL);
     CHECK_EQ_INT(holds("principal == 0", &r), 0);
     CHECK_EQ_INT(holds("principal != 0", &r), 0);
-    I(&r, F_PRINCIPAL, 100);
+    I(&r, CL_F_PRINCIPAL, 100);
     CHECK_EQ_INT(holds("principal == declared_total", &r), 0);
-    EMPTY(&r, F_DECLARED_TOTAL);   /* right-hand field not OK */
+    EMPTY(&r, CL_F_DECLARED_TOTAL);   /* right-hand field not OK */
     CHECK_EQ_INT(holds("principal != declared_total", &r), 0);
-    BAD(&r, F_SECURED, "maybe");
+    BAD(&r, CL_F_SECURED, "maybe");
     CHECK_EQ_INT(holds("secured", &r), 0);
     CHECK_EQ_INT(holds("not secured", &r), 1);
 }
@@ -276,19 +251,19 @@ static void test_logic(void)
     CHECK_EQ_INT(fires_when("false", "false", &r), 0);
     CHECK_EQ_INT(fires_when("false", "true", &r), 0);
     CHECK_EQ_INT(fires_when("category == \"deposit\"", "principal <= 299.00", &r), 0);
-    I(&r, F_PRINCIPAL, 30000);
+    I(&r, CL_F_PRINCIPAL, 30000);
     CHECK_EQ_INT(fires_when("category == \"deposit\"", "principal <= 299.00", &r), 1);
-    T(&r, F_CATEGORY, "supplier");
+    T(&r, CL_F_CATEGORY, "supplier");
     CHECK_EQ_INT(fires_when("category == \"deposit\"", "principal <= 299.00", &r), 0);
 }
 
 static void test_regex(void)
 {
     rec r = base();
-    T(&r, F_NOTE, "Line one\nline TWO");
+    T(&r, CL_F_NOTE, "Line one\nline TWO");
     CHECK_EQ_INT(holds("phone =~ /^1[3-9][0-9]{9}$/", &r), 1);
     CHECK_EQ_INT(holds("phone !~ /^1[3-9][0-9]{9}$/", &r), 0);
-    T(&r, F_PHONE, "1380013800O");
+    T(&r, CL_F_PHONE, "1380013800O");
     CHECK_EQ_INT(holds("phone =~ /^1[3-9][0-9]{9}$/", &r), 0);
     CHECK_EQ_INT(holds("phone !~ /^1[3-9][0-9]{9}$/", &r), 1);
     /* flags */
@@ -304,14 +279,14 @@ static void test_regex(void)
     /* UTF and Unicode properties: a code point is one character */
     CHECK_EQ_INT(holds("name =~ /^\\p{Han}{3}$/", &r), 1);
     CHECK_EQ_INT(holds("name =~ /^...$/", &r), 1);
-    T(&r, F_NAME, "张三3");
+    T(&r, CL_F_NAME, "张三3");
     CHECK_EQ_INT(holds("name =~ /\\p{N}/", &r), 1);
-    T(&r, F_NAME, "张三");
+    T(&r, CL_F_NAME, "张三");
     CHECK_EQ_INT(holds("name =~ /\\p{N}/", &r), 0);
-    T(&r, F_NAME, "a/b");
+    T(&r, CL_F_NAME, "a/b");
     CHECK_EQ_INT(holds("name =~ /a\\/b/", &r), 1);   /* an escaped slash */
     /* an empty field never matches, nor does !~ hold on it */
-    EMPTY(&r, F_PHONE);
+    EMPTY(&r, CL_F_PHONE);
     CHECK_EQ_INT(holds("phone =~ /^$/", &r), 0);
     CHECK_EQ_INT(holds("phone !~ /x/", &r), 0);
 }
@@ -329,13 +304,13 @@ static void test_lists(void)
                           "# 110105199001010029\n91440101MA59ABCD1D\n");
     CHECK_EQ_INT(holds("id_number in \"ids.txt\"", &r), 1);
     CHECK_EQ_INT(holds("id_number not in \"ids.txt\"", &r), 0);
-    T(&r, F_ID_NUMBER, "110105199001010029");   /* commented out */
+    T(&r, CL_F_ID_NUMBER, "110105199001010029");   /* commented out */
     CHECK_EQ_INT(holds("id_number in \"ids.txt\"", &r), 0);
-    T(&r, F_ID_NUMBER, "# related parties");
+    T(&r, CL_F_ID_NUMBER, "# related parties");
     CHECK_EQ_INT(holds("id_number in \"ids.txt\"", &r), 0);
-    T(&r, F_ID_NUMBER, "91440101MA59ABCD1D");
+    T(&r, CL_F_ID_NUMBER, "91440101MA59ABCD1D");
     CHECK_EQ_INT(holds("id_number in \"ids.txt\"", &r), 1);
-    EMPTY(&r, F_ID_NUMBER);
+    EMPTY(&r, CL_F_ID_NUMBER);
     CHECK_EQ_INT(holds("id_number in \"ids.txt\"", &r), 0);
     CHECK_EQ_INT(holds("id_number not in \"ids.txt\"", &r), 0);
     /* a list file in a subdirectory, relative to the rule file */
@@ -354,35 +329,35 @@ static void test_predicates(void)
     CHECK_EQ_INT(holds("present(name)", &r), 1);
     CHECK_EQ_INT(holds("present(note)", &r), 0);
     CHECK_EQ_INT(holds("valid(note)", &r), 1);
-    r.v[F_NOTE] = (cl_value){CL_V_OK, "", 0, 0};   /* OK but zero length */
+    r.v[CL_F_NOTE] = (cl_value){CL_V_OK, "", 0, 0};   /* OK but zero length */
     CHECK_EQ_INT(holds("empty(note)", &r), 1);
     CHECK_EQ_INT(holds("present(note)", &r), 0);
-    BAD(&r, F_CATEGORY, "???");
+    BAD(&r, CL_F_CATEGORY, "???");
     CHECK_EQ_INT(holds("valid(category)", &r), 0);
     CHECK_EQ_INT(holds("empty(category)", &r), 0);
     CHECK_EQ_INT(holds("present(category)", &r), 0);
-    I(&r, F_PRINCIPAL, 0);
+    I(&r, CL_F_PRINCIPAL, 0);
     CHECK_EQ_INT(holds("present(principal) and valid(principal)", &r), 1);
     CHECK_EQ_INT(holds("prc_id(id_number)", &r), 1);
-    T(&r, F_ID_NUMBER, "440106197803124516");
+    T(&r, CL_F_ID_NUMBER, "440106197803124516");
     CHECK_EQ_INT(holds("prc_id(id_number)", &r), 0);
     /* the birth date bound comes from env.max_birth_day (acceptance date) */
-    T(&r, F_ID_NUMBER, "440106201901011230");
+    T(&r, CL_F_ID_NUMBER, "440106201901011230");
     CHECK_EQ_INT(holds("prc_id(id_number)", &r), 0);
     int64_t saved = env.max_birth_day;
     env.max_birth_day = INT64_MAX;
     CHECK_EQ_INT(holds("prc_id(id_number)", &r), 1);
     env.max_birth_day = saved;
-    T(&r, F_ID_NUMBER, "91440101MA59ABCD1D");
+    T(&r, CL_F_ID_NUMBER, "91440101MA59ABCD1D");
     CHECK_EQ_INT(holds("uscc(id_number)", &r), 1);
     CHECK_EQ_INT(holds("prc_id(id_number)", &r), 0);
-    T(&r, F_ID_NUMBER, "91440101MA59ABCD1E");
+    T(&r, CL_F_ID_NUMBER, "91440101MA59ABCD1E");
     CHECK_EQ_INT(holds("uscc(id_number)", &r), 0);
-    T(&r, F_BANK_ACCOUNT, "4111111111111111");
+    T(&r, CL_F_BANK_ACCOUNT, "4111111111111111");
     CHECK_EQ_INT(holds("luhn(bank_account)", &r), 1);
-    T(&r, F_BANK_ACCOUNT, "4111111111111112");
+    T(&r, CL_F_BANK_ACCOUNT, "4111111111111112");
     CHECK_EQ_INT(holds("luhn(bank_account)", &r), 0);
-    EMPTY(&r, F_BANK_ACCOUNT);
+    EMPTY(&r, CL_F_BANK_ACCOUNT);
     CHECK_EQ_INT(holds("luhn(bank_account)", &r), 0);
 }
 
@@ -428,11 +403,11 @@ static void test_passes_and_mask(void)
     rec r[4];
     for (int k = 0; k < 4; k++)
         r[k] = base();
-    EMPTY(&r[0], F_NAME);            /* a */
-    T(&r[1], F_PHONE, "123");        /* b */
-    I(&r[2], F_PRINCIPAL, 29901);    /* c */
-    EMPTY(&r[3], F_NAME);            /* a, but inactive */
-    T(&r[3], F_PHONE, "x");
+    EMPTY(&r[0], CL_F_NAME);            /* a */
+    T(&r[1], CL_F_PHONE, "123");        /* b */
+    I(&r[2], CL_F_PRINCIPAL, 29901);    /* c */
+    EMPTY(&r[3], CL_F_NAME);            /* a, but inactive */
+    T(&r[3], CL_F_PHONE, "x");
     uint64_t hits[4] = {0};
     unsigned char active[4] = {1, 1, 1, 0};
     cl_diag d = {0};
@@ -470,8 +445,8 @@ static void test_many_rules(void)
         return;
     CHECK_EQ_INT(cl_ruleset_words(rs), 2);
     rec r[2] = {base(), base()};
-    I(&r[0], F_EVIDENCE_COUNT, 3);
-    I(&r[1], F_EVIDENCE_COUNT, 66);
+    I(&r[0], CL_F_EVIDENCE_COUNT, 3);
+    I(&r[1], CL_F_EVIDENCE_COUNT, 66);
     uint64_t hits[4] = {0};
     cl_diag d = {0};
     CHECK_EQ_INT(cl_ruleset_eval(rs, 0, r, 2, NULL, hits, 2, &d), CL_OK);
@@ -500,15 +475,15 @@ static void test_determinism(void)
         r[k] = base();
         int cat = (int)(lcg(&s) % 5);
         if (cat == 4)
-            BAD(&r[k], F_CATEGORY, cats[cat]);
+            BAD(&r[k], CL_F_CATEGORY, cats[cat]);
         else
-            T(&r[k], F_CATEGORY, cats[cat]);
-        I(&r[k], F_PRINCIPAL, (int64_t)(lcg(&s) % 60000));
+            T(&r[k], CL_F_CATEGORY, cats[cat]);
+        I(&r[k], CL_F_PRINCIPAL, (int64_t)(lcg(&s) % 60000));
         snprintf(phones[k], sizeof phones[k], "1%010llu", (unsigned long long)(lcg(&s) % 10000000000ULL));
-        T(&r[k], F_PHONE, phones[k]);
+        T(&r[k], CL_F_PHONE, phones[k]);
         if (lcg(&s) % 7 == 0)
-            EMPTY(&r[k], F_NAME);
-        expect_c += cat == 0 && r[k].v[F_PRINCIPAL].i > 29900;
+            EMPTY(&r[k], CL_F_NAME);
+        expect_c += cat == 0 && r[k].v[CL_F_PRINCIPAL].i > 29900;
     }
     cl_ruleset *rs = load_text("three.rules", three_rules);
     uint64_t *h1 = calloc(N, sizeof *h1), *h2 = calloc(N, sizeof *h2);
@@ -770,66 +745,66 @@ typedef struct drow {
 } drow;
 
 static void m_none(rec *r) { (void)r; }
-static void m_name_empty(rec *r) { EMPTY(r, F_NAME); }
-static void m_idtype_unknown(rec *r) { BAD(r, F_ID_TYPE, "驾驶证"); }
-static void m_idtype_empty(rec *r) { EMPTY(r, F_ID_TYPE); }
-static void m_prc_checksum(rec *r) { T(r, F_ID_NUMBER, "440106197803124516"); }
-static void m_prc_future_birth(rec *r) { T(r, F_ID_NUMBER, "440106201901011230"); }
-static void m_prc_empty(rec *r) { EMPTY(r, F_ID_NUMBER); }
-static void m_prc_x(rec *r) { T(r, F_ID_NUMBER, "11010519491231002X"); }
+static void m_name_empty(rec *r) { EMPTY(r, CL_F_NAME); }
+static void m_idtype_unknown(rec *r) { BAD(r, CL_F_ID_TYPE, "驾驶证"); }
+static void m_idtype_empty(rec *r) { EMPTY(r, CL_F_ID_TYPE); }
+static void m_prc_checksum(rec *r) { T(r, CL_F_ID_NUMBER, "440106197803124516"); }
+static void m_prc_future_birth(rec *r) { T(r, CL_F_ID_NUMBER, "440106201901011230"); }
+static void m_prc_empty(rec *r) { EMPTY(r, CL_F_ID_NUMBER); }
+static void m_prc_x(rec *r) { T(r, CL_F_ID_NUMBER, "11010519491231002X"); }
 static void org(rec *r)
 {
-    T(r, F_CREDITOR_KIND, "organization");
-    T(r, F_ID_TYPE, "USCC");
-    T(r, F_ID_NUMBER, "91440101MA59ABCD1D");
-    T(r, F_NAME, "广州某某贸易有限公司");
+    T(r, CL_F_CREDITOR_KIND, "organization");
+    T(r, CL_F_ID_TYPE, "USCC");
+    T(r, CL_F_ID_NUMBER, "91440101MA59ABCD1D");
+    T(r, CL_F_NAME, "广州某某贸易有限公司");
 }
 static void m_uscc_ok(rec *r) { org(r); }
-static void m_uscc_bad(rec *r) { org(r); T(r, F_ID_NUMBER, "91440101MA59ABCD1E"); }
-static void m_uscc_individual(rec *r) { org(r); T(r, F_CREDITOR_KIND, "individual"); }
-static void m_prc_org(rec *r) { T(r, F_CREDITOR_KIND, "organization"); }
-static void m_passport_ok(rec *r) { T(r, F_ID_TYPE, "PASSPORT"); T(r, F_ID_NUMBER, "E12345678"); }
-static void m_passport_bad(rec *r) { T(r, F_ID_TYPE, "PASSPORT"); T(r, F_ID_NUMBER, "E1234-5678"); }
-static void m_hkmo_empty(rec *r) { T(r, F_ID_TYPE, "HKMO_PERMIT"); EMPTY(r, F_ID_NUMBER); }
+static void m_uscc_bad(rec *r) { org(r); T(r, CL_F_ID_NUMBER, "91440101MA59ABCD1E"); }
+static void m_uscc_individual(rec *r) { org(r); T(r, CL_F_CREDITOR_KIND, "individual"); }
+static void m_prc_org(rec *r) { T(r, CL_F_CREDITOR_KIND, "organization"); }
+static void m_passport_ok(rec *r) { T(r, CL_F_ID_TYPE, "PASSPORT"); T(r, CL_F_ID_NUMBER, "E12345678"); }
+static void m_passport_bad(rec *r) { T(r, CL_F_ID_TYPE, "PASSPORT"); T(r, CL_F_ID_NUMBER, "E1234-5678"); }
+static void m_hkmo_empty(rec *r) { T(r, CL_F_ID_TYPE, "HKMO_PERMIT"); EMPTY(r, CL_F_ID_NUMBER); }
 static void m_tw_org(rec *r)
 {
-    T(r, F_ID_TYPE, "TW_PERMIT");
-    T(r, F_ID_NUMBER, "01234567");
-    T(r, F_CREDITOR_KIND, "organization");
+    T(r, CL_F_ID_TYPE, "TW_PERMIT");
+    T(r, CL_F_ID_NUMBER, "01234567");
+    T(r, CL_F_CREDITOR_KIND, "organization");
 }
-static void m_kind_unknown(rec *r) { BAD(r, F_CREDITOR_KIND, "公司?"); }
+static void m_kind_unknown(rec *r) { BAD(r, CL_F_CREDITOR_KIND, "公司?"); }
 static void m_kind_empty_type_unknown(rec *r)
 {
-    EMPTY(r, F_CREDITOR_KIND);
-    BAD(r, F_ID_TYPE, "军官证");
+    EMPTY(r, CL_F_CREDITOR_KIND);
+    BAD(r, CL_F_ID_TYPE, "军官证");
 }
-static void m_principal_empty(rec *r) { EMPTY(r, F_PRINCIPAL); }
-static void m_principal_zero(rec *r) { I(r, F_PRINCIPAL, 0); }
-static void m_principal_signed(rec *r) { BAD(r, F_PRINCIPAL, "+299"); }
-static void m_interest_bad(rec *r) { BAD(r, F_INTEREST, "12,34.00"); }
-static void m_amounts_empty(rec *r) { EMPTY(r, F_INTEREST); EMPTY(r, F_OTHER_AMOUNT); }
-static void m_other_bad(rec *r) { BAD(r, F_OTHER_AMOUNT, "1.234"); }
-static void m_category_bad(rec *r) { BAD(r, F_CATEGORY, "押金2"); }
-static void m_category_empty(rec *r) { EMPTY(r, F_CATEGORY); }
-static void m_time_bad(rec *r) { BAD(r, F_SUBMITTED_AT, "2018-13-01"); }
-static void m_time_empty(rec *r) { EMPTY(r, F_SUBMITTED_AT); }
-static void m_secured_bad(rec *r) { BAD(r, F_SECURED, "maybe"); }
-static void m_secured_yes(rec *r) { I(r, F_SECURED, 1); }
-static void m_evidence_bad(rec *r) { BAD(r, F_EVIDENCE_COUNT, "-1"); }
-static void m_phone_letter(rec *r) { T(r, F_PHONE, "1380013800O"); }
-static void m_phone_empty(rec *r) { EMPTY(r, F_PHONE); }
-static void m_phone_12(rec *r) { T(r, F_PHONE, "12345678901"); }
+static void m_principal_empty(rec *r) { EMPTY(r, CL_F_PRINCIPAL); }
+static void m_principal_zero(rec *r) { I(r, CL_F_PRINCIPAL, 0); }
+static void m_principal_signed(rec *r) { BAD(r, CL_F_PRINCIPAL, "+299"); }
+static void m_interest_bad(rec *r) { BAD(r, CL_F_INTEREST, "12,34.00"); }
+static void m_amounts_empty(rec *r) { EMPTY(r, CL_F_INTEREST); EMPTY(r, CL_F_OTHER_AMOUNT); }
+static void m_other_bad(rec *r) { BAD(r, CL_F_OTHER_AMOUNT, "1.234"); }
+static void m_category_bad(rec *r) { BAD(r, CL_F_CATEGORY, "押金2"); }
+static void m_category_empty(rec *r) { EMPTY(r, CL_F_CATEGORY); }
+static void m_time_bad(rec *r) { BAD(r, CL_F_SUBMITTED_AT, "2018-13-01"); }
+static void m_time_empty(rec *r) { EMPTY(r, CL_F_SUBMITTED_AT); }
+static void m_secured_bad(rec *r) { BAD(r, CL_F_SECURED, "maybe"); }
+static void m_secured_yes(rec *r) { I(r, CL_F_SECURED, 1); }
+static void m_evidence_bad(rec *r) { BAD(r, CL_F_EVIDENCE_COUNT, "-1"); }
+static void m_phone_letter(rec *r) { T(r, CL_F_PHONE, "1380013800O"); }
+static void m_phone_empty(rec *r) { EMPTY(r, CL_F_PHONE); }
+static void m_phone_12(rec *r) { T(r, CL_F_PHONE, "12345678901"); }
 static void m_all_bad(rec *r)
 {
-    EMPTY(r, F_NAME);
-    BAD(r, F_ID_TYPE, "x");
-    BAD(r, F_CREDITOR_KIND, "y");
-    I(r, F_PRINCIPAL, 0);
-    BAD(r, F_OTHER_AMOUNT, "z");
-    EMPTY(r, F_CATEGORY);
-    BAD(r, F_SUBMITTED_AT, "now");
-    BAD(r, F_EVIDENCE_COUNT, "some");
-    T(r, F_PHONE, "110");
+    EMPTY(r, CL_F_NAME);
+    BAD(r, CL_F_ID_TYPE, "x");
+    BAD(r, CL_F_CREDITOR_KIND, "y");
+    I(r, CL_F_PRINCIPAL, 0);
+    BAD(r, CL_F_OTHER_AMOUNT, "z");
+    EMPTY(r, CL_F_CATEGORY);
+    BAD(r, CL_F_SUBMITTED_AT, "now");
+    BAD(r, CL_F_EVIDENCE_COUNT, "some");
+    T(r, CL_F_PHONE, "110");
 }
 
 static const drow default_table[] = {
@@ -923,7 +898,7 @@ static void test_default_rules(void)
     for (int k = 0; k < cl_ruleset_count(rs); k++) {
         const cl_rule_info *ri = cl_ruleset_rule(rs, k);
         bool phone = !strcmp(ri->code, "PHONE_INVALID");
-        CHECK_EQ_STR(statuses[ri->status], phone ? "FLAG" : "NEEDS_CORRECTION");
+        CHECK_EQ_STR(schema.statuses[ri->status], phone ? "FLAG" : "NEEDS_CORRECTION");
         CHECK_EQ_INT(ri->pass, phone ? 1 : 0);
         CHECK(ri->msg_zh[0] && ri->msg_en[0]);
     }
@@ -945,12 +920,12 @@ static void test_example_rules(void)
     rec r[5];
     for (int k = 0; k < 5; k++) {
         r[k] = base();
-        T(&r[k], F_ID_NUMBER, "11010519491231002X");
+        T(&r[k], CL_F_ID_NUMBER, "11010519491231002X");
     }
-    T(&r[1], F_ID_NUMBER, "440103198506073323");     /* related party */
-    I(&r[2], F_PRINCIPAL, 29901);                    /* deposit over 299 */
-    T(&r[3], F_NAME, "张三2号");                     /* digits in the name */
-    T(&r[4], F_BOOK_NAME, "张三");                   /* books disagree */
+    T(&r[1], CL_F_ID_NUMBER, "440103198506073323");     /* related party */
+    I(&r[2], CL_F_PRINCIPAL, 29901);                    /* deposit over 299 */
+    T(&r[3], CL_F_NAME, "张三2号");                     /* digits in the name */
+    T(&r[4], CL_F_BOOK_NAME, "张三");                   /* books disagree */
     int words = cl_ruleset_words(rs);
     uint64_t hits[5 * 2] = {0};
     CHECK_EQ_INT(cl_ruleset_eval(rs, 0, r, 5, NULL, hits, 2, &d), CL_OK);
@@ -968,6 +943,8 @@ static void test_example_rules(void)
 
 int main(void)
 {
+    schema = *cl_claim_rule_schema();
+    schema.get = get;
     snprintf(tmpdir, sizeof tmpdir, "/tmp/test_rules.XXXXXX");
     if (!mkdtemp(tmpdir)) {
         perror("mkdtemp");
