@@ -14,6 +14,7 @@
  * Output is byte-identical across runs and thread counts (the creation date
  * is fixed, see cl_book.created). */
 #include "reports/cl_report.h"
+#include "core/cl_path.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -559,23 +560,13 @@ static void write_jobs(job *jobs, int n, cl_audience a, const formats *f)
     run_parallel(n, job_item, &ja);
 }
 
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return strdup(".");
-    if (slash == path)
-        return strdup("/");
-    return strndup(path, (size_t)(slash - path));
-}
-
 cl_err cl_report_xlsx(const char *path, const cl_book *b, cl_audience a, cl_diag *d)
 {
     cl_err e = CL_OK;
     job *jobs = NULL;
     formats f;
     char summary_name[XLSX_SHEETNAME_MAX * 4 + 16];
-    char *tmpdir = dir_of(path);
+    char *tmpdir = cl_path_dir(path);
     lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = tmpdir};
     lxw_workbook *wb = tmpdir ? workbook_new_opt(path, &opt) : NULL;
     if (!wb) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/cl_money.h"
+#include "core/cl_path.h"
 #include "core/cl_time.h"
 #include "rules/cl_rules_int.h"
 
@@ -1231,16 +1232,6 @@ static int err_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return strdup(".");
-    if (slash == path)
-        return strdup("/");
-    return strndup(path, (size_t)(slash - path));
-}
-
 /* Compiles `path`. On success *out is the rule set (NULL when errors were
  * found: they are in errs, sorted). *src receives the file text for carets.
  * Returns CL_ERR_IO / CL_ERR_NOMEM for failures that are not rule errors. */
@@ -1259,7 +1250,7 @@ static cl_err compile(const char *path, const cl_rule_schema *schema, const cl_r
                            path, strerror(e));
     cl_ruleset *rs = calloc(1, sizeof *rs);
     p.rs = rs;
-    p.dir = dir_of(path);
+    p.dir = cl_path_dir(path);
     p.md = EVP_MD_CTX_new();
     if (!rs || !p.dir || !p.md || !(rs->arena = cl_arena_create(0)))
         goto nomem;
