@@ -120,8 +120,8 @@ cl_err cl_source_read_all(const cl_source *s, cl_bytes *out, cl_diag *d)
     case CL_SRC_PATH:
         break;
     }
-    int fd;
-    off_t size;
+    int fd = -1;
+    off_t size = 0;
     cl_err err = open_regular(label, s->path, &fd, &size, d);
     if (err)
         return err;
