@@ -9,7 +9,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-scale=1 runs=5 pg=0 claims="$top/build-bench/engine/claims"
+scale=1 runs=5 pg=0 claims="$top/build-bench/claims"
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) scale=$2; shift 2 ;;

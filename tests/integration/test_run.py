@@ -18,7 +18,7 @@ import sys
 import tempfile
 import unittest
 
-CLAIMS = os.environ.get("CL_CLAIMS", "build/engine/claims")
+CLAIMS = os.environ.get("CL_CLAIMS", "build/claims")
 SAMPLE = os.path.join(os.environ.get("CL_SAMPLES", "tests/data"), "xiaoming-mini")
 OUTPUTS = ["claims.csv", "creditors.csv", "roster.csv", "review_queue.csv",
            "overrides_rejected.csv", "rejected_rows.csv", "report.xlsx", "claims.xlsx"]

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/gen/cl_gen.h"
+#include "gen/cl_gen.h"
 #include "tests/cl_test.h"
 
 /* ---- helpers ---------------------------------------------------------------- */

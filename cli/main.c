@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/cl_error.h"
-#include "engine/cli/cl_cli.h"
+#include "cli/cl_cli.h"
 
 static const char usage[] =
     "claims - mass-creditor bankruptcy claims engine (PRC Enterprise Bankruptcy Law)\n"

@@ -13,7 +13,7 @@
 #include "core/cl_time.h"
 #include "engine/cl_meeting.h"
 #include "engine/cl_tally.h"
-#include "engine/cli/cl_cli.h"
+#include "cli/cl_cli.h"
 #include "reports/cl_report.h"
 
 static const char help[] =

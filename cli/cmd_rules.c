@@ -9,7 +9,7 @@
 #include "core/cl_error.h"
 #include "core/cl_time.h"
 #include "engine/cl_claim_schema.h"
-#include "engine/cli/cl_cli.h"
+#include "cli/cl_cli.h"
 #include "ingest/cl_conf.h"
 #include "ingest/cl_norm.h"
 #include "rules/cl_rules.h"

@@ -5,7 +5,7 @@
  * in memory (tens of bytes each), sorted by time, numbered, then rendered
  * row by row; every row's text is derived from its event alone, so the
  * output is byte-identical per (seed, scale). */
-#include "bench/gen/cl_gen_int.h"
+#include "gen/cl_gen_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* cl_gen_util.c - the generator's building blocks: weighted picks, the row
  * writer (UTF-8 or GB18030 through iconv), number/money/time formatting,
  * checksums (PRC ID, USCC, Luhn), and synthetic people, companies, banks. */
-#include "bench/gen/cl_gen_int.h"
+#include "gen/cl_gen_int.h"
 
 #include <errno.h>
 #include <stdio.h>

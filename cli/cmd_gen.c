@@ -7,10 +7,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "bench/gen/cl_gen.h"
+#include "gen/cl_gen.h"
 #include "core/cl_error.h"
 #include "core/cl_progress.h"
-#include "engine/cli/cl_cli.h"
+#include "cli/cl_cli.h"
 
 static const char help[] =
     "usage: claims gen --out DIR [--scenario xiaoming] [--scale K] [--seed N]\n"

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "bench/gen/cl_gen.h"
+#include "gen/cl_gen.h"
 #include "core/cl_progress.h"
 #include "core/cl_time.h"
 #include "core/cl_wbuf.h"

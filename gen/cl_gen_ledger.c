@@ -3,7 +3,7 @@
  * ledger.csv block by block (rows of a block shuffled, as exports are). Each
  * account is re-derivable from (seed, index), so the submissions side can
  * ask what the books owe without the ledger ever being held in memory. */
-#include "bench/gen/cl_gen_int.h"
+#include "gen/cl_gen_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -16,7 +16,7 @@
 #include "core/cl_progress.h"
 #include "core/cl_scratch.h"
 #include "engine/cl_distribute.h"
-#include "engine/cli/cl_cli.h"
+#include "cli/cl_cli.h"
 #include "ingest/cl_csv.h"
 #include "ingest/cl_norm.h"
 #include "reports/cl_report.h"

@@ -1,13 +1,13 @@
 /* cl_gen.c - `claims gen --scenario xiaoming`: sizes the case from the scale,
  * writes case.conf, ledger.csv, submissions.csv, overrides.csv and a
  * README.txt with the counts into an atomically swapped output directory. */
-#include "bench/gen/cl_gen.h"
+#include "gen/cl_gen.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/gen/cl_gen_int.h"
+#include "gen/cl_gen_int.h"
 #include "core/cl_money.h"
 #include "core/cl_outdir.h"
 

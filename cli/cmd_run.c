@@ -6,7 +6,7 @@
 
 #include "core/cl_error.h"
 #include "engine/cl_run.h"
-#include "engine/cli/cl_cli.h"
+#include "cli/cl_cli.h"
 
 static const char help[] =
     "usage: claims run --case CASE.conf --submissions S.csv --ledger L.csv --out DIR\n"
