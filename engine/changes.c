@@ -282,6 +282,12 @@ cl_err cl_changes_stage(const char *out_dir, cl_outdir *staged, cl_changes_count
     memset(counts, 0, sizeof *counts);
     counts->previous = access(prev, F_OK) == 0;
     cl_err err = counts->previous ? read_claims(prev, &before, d) : CL_OK;
+    if (err && d) {   /* say which claims.csv, and what to do about it */
+        char msg[sizeof d->msg];
+        snprintf(msg, sizeof msg, "%s", d->msg);
+        cl_diag_set(d, err, "the previous run's %.700s (changes.csv compares with it; move "
+                    "that output folder away to start afresh)", msg);
+    }
     if (!err)
         err = read_claims(cl_outdir_path(staged, "claims.csv"), &after, d);
     size_t n = 0;
