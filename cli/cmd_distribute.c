@@ -40,7 +40,9 @@ static const char help[] =
     "                     employee, tax, ordinary: confirmed amounts in yuan)\n"
     "  --amount YUAN      the distributable amount, e.g. 1234567.89 or ¥1,234,567.89\n"
     "                     (unsigned, at most two decimals)\n"
-    "  --out DIR          output directory, replaced atomically on success\n"
+    "  --out DIR          output directory, replaced atomically on success; it must\n"
+    "                     be new, empty, or earlier claims outputs (never an input\n"
+    "                     or a folder holding one)\n"
     "  --encoding E       input encoding: auto (default), utf-8, gb18030\n"
     "  --no-xlsx          do not write distribution.xlsx\n"
     "  --progress         per-stage progress on stderr (default: when a terminal)\n"
@@ -367,7 +369,7 @@ static cl_err write_outputs(const dist_opts *o, dist_view *v, cl_diag *d)
     cl_table summary = {.name = "distribution_summary", .title = "分配汇总",
                         .cols = summary_cols, .ncols = 5, .nrows = CL_TIER_COUNT + 1,
                         .row = summary_row_fn, .ctx = v};
-    cl_err e = cl_outdir_begin(o->out, &od, d);
+    cl_err e = cl_outdir_begin_as(o->out, "distribute", &od, d);
     if (!e)
         e = cl_report_csv(cl_outdir_path(od, "distribution.csv"), &dist, CL_AUDIENCE_INTERNAL, d);
     if (!e)
@@ -460,7 +462,10 @@ int cl_cmd_distribute(int argc, char **argv)
     cl_progress *p = cl_progress_create(o.progress);
     cl_diag d;
     cl_diag_clear(&d);
-    cl_err e = distribute_main(&o, p, &d);
+    const char *inputs[1] = {o.creditors};
+    cl_err e = cl_outdir_check(o.out, inputs, 1, &d);   /* before any work */
+    if (!e)
+        e = distribute_main(&o, p, &d);
     cl_progress_free(p);
     if (e) {
         cl_cli_error("distribute: %s", d.msg[0] ? d.msg : cl_strerror(e));

@@ -9,6 +9,7 @@
 
 #include "gen/cl_gen.h"
 #include "core/cl_error.h"
+#include "core/cl_outdir.h"
 #include "core/cl_progress.h"
 #include "cli/cl_cli.h"
 
@@ -38,7 +39,9 @@ static const char help[] =
     "secured, tax and other claims, and refused overrides.\n"
     "\n"
     "options:\n"
-    "  -o, --out DIR        output directory (required; created or replaced)\n"
+    "  -o, --out DIR        output directory (required; created, or replaced when it\n"
+    "                       is empty or earlier claims outputs; a folder holding a\n"
+    "                       case key case.key is never replaced)\n"
     "  -s, --scenario NAME  only 'xiaoming' (default)\n"
     "  -k, --scale K        size factor, a decimal > 0 and <= 1000 (default 1;\n"
     "                       0.01 for tests; 8 is about 1M submissions, 1.7 GB)\n"
@@ -158,7 +161,9 @@ int cl_cmd_gen(int argc, char **argv)
     }
     cl_gen_stats st;
     cl_diag d = { 0 };
-    cl_err e = cl_gen_xiaoming(&a.opts, a.out, p, &st, &d);
+    cl_err e = cl_outdir_check(a.out, NULL, 0, &d);   /* before any work */
+    if (e == CL_OK)
+        e = cl_gen_xiaoming(&a.opts, a.out, p, &st, &d);
     cl_progress_free(p);
     if (e != CL_OK) {
         cl_cli_error("gen: %s", d.msg[0] ? d.msg : cl_strerror(e));

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "core/cl_error.h"
+#include "core/cl_outdir.h"
+#include "core/cl_path.h"
 #include "engine/cl_run.h"
 #include "cli/cl_cli.h"
 
@@ -12,7 +14,8 @@ static const char help[] =
     "usage: claims run --case CASE.conf --submissions S.csv --ledger L.csv --out DIR\n"
     "                  [--overrides O.csv] [--rules R.rules] [--threads N]\n"
     "                  [--encoding auto|utf-8|gb18030] [--max-bad-rows N]\n"
-    "                  [--no-xlsx] [--public] [--progress|--no-progress] [--quiet]\n"
+    "                  [--no-xlsx] [--public] [--allow-shrink]\n"
+    "                  [--progress|--no-progress] [--quiet]\n"
     "\n"
     "The nightly batch: reads the debtor's books and the online claim submissions,\n"
     "applies the decision table of the contract (duplicates, field checks by rules,\n"
@@ -32,7 +35,13 @@ static const char help[] =
     "                       contract's field checks) is used; to add case rules on\n"
     "                       top of it, name both: --rules rules/default.rules\n"
     "                       --rules case.rules (env CLAIMS_RULES moves the default)\n"
-    "  --out DIR            output directory, replaced atomically when the run succeeds\n"
+    "  --out DIR            output directory, replaced atomically when the run succeeds;\n"
+    "                       it must be new, empty, or earlier claims outputs (never an\n"
+    "                       input, the case's folder or a folder above an input; a\n"
+    "                       folder inside the case's folder such as CASE/out is fine)\n"
+    "  --allow-shrink       replace the previous run's outputs even though submissions\n"
+    "                       or ledger now have no rows or fewer than half as many\n"
+    "                       (without it such a run is refused: an incomplete export?)\n"
     "  --threads N          worker threads (default: all cores)\n"
     "  --encoding E         auto (default: invalid UTF-8 means GB18030), utf-8, gb18030\n"
     "  --max-bad-rows N     skip up to N malformed input rows, listing them in\n"
@@ -45,16 +54,21 @@ static const char help[] =
     "  --quiet              no summary on stdout\n"
     "  -h, --help           this help\n"
     "\n"
-    "outputs in DIR: claims.csv, creditors.csv, roster.csv, review_queue.csv,\n"
+    "outputs in DIR: claims.csv, changes.csv (claims new, gone, or with a changed\n"
+    "status or confirmed total against the previous run in DIR: claim_key, change\n"
+    "new|gone|status|amount|status+amount, status and confirmed total before and\n"
+    "after), creditors.csv, roster.csv, review_queue.csv,\n"
     "overrides_rejected.csv, rejected_rows.csv, report.xlsx (the judges' workbook:\n"
     "汇总 summary with charts, 债权表 creditors, 待审核 review queue, 表决名册 roster),\n"
     "claims.xlsx (申报明细: every claim row), manifest.json (inputs with SHA-256 and\n"
-    "row counts, rules and case digests, counts, per-stage timings).\n"
+    "row counts, rules and case digests, counts, per-stage timings), .claims-output\n"
+    "(the marker that lets a later run replace DIR).\n"
     "\n"
     "exit codes: 0 ok; 1 bad input (file:line:column named, nothing written);\n"
     "            2 usage; 3 internal error (I/O, memory)\n";
 
-enum { OPT_NO_XLSX = 256, OPT_PUBLIC, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_MAX_BAD, OPT_QUIET };
+enum { OPT_NO_XLSX = 256, OPT_PUBLIC, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_MAX_BAD, OPT_QUIET,
+       OPT_ALLOW_SHRINK };
 
 static const struct option longopts[] = {
     {"case", required_argument, NULL, 'c'},
@@ -71,6 +85,7 @@ static const struct option longopts[] = {
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"allow-shrink", no_argument, NULL, OPT_ALLOW_SHRINK},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -127,6 +142,7 @@ static int parse_args(int argc, char **argv, cl_run_opts *o)
         case OPT_PROGRESS: o->progress = 1; break;
         case OPT_NO_PROGRESS: o->progress = 0; break;
         case OPT_QUIET: o->summary = NULL; break;
+        case OPT_ALLOW_SHRINK: o->allow_shrink = 1; break;
         case 'h': fputs(help, stdout); return -1;
         default:
             cl_cli_error("run: unknown or incomplete option '%s' (see 'claims run --help')",
@@ -147,6 +163,26 @@ static int parse_args(int argc, char **argv, cl_run_opts *o)
     return 0;
 }
 
+/* Refuses an --out that would destroy the case or an input, before any work. */
+static cl_err check_out(const cl_run_opts *o, cl_diag *d)
+{
+    const char *in[6 + 8];
+    size_t n = 0;
+    char *dir = cl_path_dir(o->case_path);
+    char key[4096];
+    snprintf(key, sizeof key, "%s/case.key", dir ? dir : ".");
+    free(dir);
+    in[n++] = o->case_path;
+    in[n++] = key;
+    in[n++] = o->submissions;
+    in[n++] = o->ledger;
+    in[n++] = o->overrides;
+    in[n++] = o->nrules ? NULL : cl_default_rules_path();
+    for (int i = 0; i < o->nrules; i++)
+        in[n++] = o->rules[i];
+    return cl_outdir_check(o->out, in, n, d);
+}
+
 int cl_cmd_run(int argc, char **argv)
 {
     cl_run_opts o;
@@ -159,7 +195,9 @@ int cl_cmd_run(int argc, char **argv)
         return rc < 0 ? CL_EXIT_OK : rc;
     cl_diag d;
     cl_diag_clear(&d);
-    cl_err err = cl_run(&o, &d);
+    cl_err err = check_out(&o, &d);
+    if (!err)
+        err = cl_run(&o, &d);
     if (err) {
         cl_cli_error("%s", d.msg[0] ? d.msg : cl_strerror(err));
         return cl_exit_code(err);

@@ -45,7 +45,9 @@ static const char help[] =
     "  --ballots FILE     ballots.csv: ballot_id, meeting_id, resolution_id,\n"
     "                     creditor_id, group, choice, cast_at, channel (English or\n"
     "                     Chinese headers)\n"
-    "  --out DIR          output directory, replaced atomically on success\n"
+    "  --out DIR          output directory, replaced atomically on success; it must\n"
+    "                     be new, empty, or earlier claims outputs (never an input\n"
+    "                     or a folder holding one)\n"
     "  --encoding E       input encoding: auto (default), utf-8, gb18030\n"
     "  --threads N        threads parsing ballots.csv (default: all cores)\n"
     "  --no-xlsx          do not write tally.xlsx\n"
@@ -382,7 +384,7 @@ static cl_err write_outputs(const tally_opts *o, tally_view *v, cl_diag *d)
     cl_table rejected = {.name = "ballots_rejected", .title = "无效选票", .cols = rejected_cols,
                          .ncols = N_REJECTED_COLS, .nrows = v->nrejected,
                          .row = rejected_row_fn, .ctx = v};
-    cl_err e = cl_outdir_begin(o->out, &od, d);
+    cl_err e = cl_outdir_begin_as(o->out, "tally", &od, d);
     if (!e)
         e = cl_report_csv(cl_outdir_path(od, "tally.csv"), &tally, CL_AUDIENCE_INTERNAL, d);
     if (!e)
@@ -497,7 +499,10 @@ int cl_cmd_tally(int argc, char **argv)
     cl_progress *p = cl_progress_create(o.progress);
     cl_diag d;
     cl_diag_clear(&d);
-    cl_err e = tally_main(&o, p, &d);
+    const char *inputs[3] = {o.roster, o.meeting, o.ballots};
+    cl_err e = cl_outdir_check(o.out, inputs, 3, &d);   /* before any work */
+    if (!e)
+        e = tally_main(&o, p, &d);
     cl_progress_free(p);
     if (e) {
         cl_cli_error("tally: %s", d.msg[0] ? d.msg : cl_strerror(e));

@@ -23,6 +23,7 @@ typedef struct cl_run_opts {
     int publish;             /* write public/ */
     int progress;            /* -1 auto (terminal), 0 off, 1 on */
     FILE *summary;           /* NULL: no summary */
+    int allow_shrink;        /* run even if the inputs shrank against the previous run */
 } cl_run_opts;
 
 /* Path of the shipped default rule set. */

@@ -370,7 +370,8 @@ static cl_err concat_rows(loader *l, void **out, size_t *n)
         return CL_ERR_NOMEM;
     size_t off = 0;
     for (int i = 0; i < l->nchunks; i++) {
-        memcpy(all + off * l->row_size, l->chunks[i].rows, l->chunks[i].nrows * l->row_size);
+        if (l->chunks[i].nrows)   /* an empty chunk may have no rows array */
+            memcpy(all + off * l->row_size, l->chunks[i].rows, l->chunks[i].nrows * l->row_size);
         off += l->chunks[i].nrows;
         free(l->chunks[i].rows);
         l->chunks[i].rows = NULL;

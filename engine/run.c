@@ -14,6 +14,7 @@
 #include "core/cl_money.h"
 #include "core/cl_outdir.h"
 #include "core/cl_progress.h"
+#include "engine/cl_changes.h"
 #include "engine/cl_claim_schema.h"
 #include "engine/cl_load.h"
 #include "engine/cl_outputs.h"
@@ -39,6 +40,7 @@ typedef struct run_state {
     cl_input_facts facts[3];
     int has_overrides;
     int64_t started_ms;
+    cl_changes_counts changes;
 } run_state;
 
 static void batch_free(cl_batch *b)
@@ -219,7 +221,7 @@ static json_t *counts_json(const cl_batch *b)
 static json_t *outputs_json(cl_outdir *o, int nthreads)
 {
     static const char *const files[] = {
-        "claims.csv", "creditors.csv", "roster.csv", "review_queue.csv",
+        "claims.csv", "changes.csv", "creditors.csv", "roster.csv", "review_queue.csv",
         "overrides_rejected.csv", "rejected_rows.csv", "report.xlsx", "claims.xlsx",
         "public/creditors.csv", "public/creditors.xlsx",
     };
@@ -327,6 +329,7 @@ static void print_summary(const run_state *s, const char *out, FILE *f)
     }
     fprintf(f, "  %zu creditors, %zu on the voting roster, %zu rows rejected\n", b->ncreditors,
             b->nroster, b->nbad);
+    cl_changes_print(&s->changes, f);
     fprintf(f, "  elapsed %.3f s on %d thread%s; outputs in %s\n",
             (double)(cl_now_ms() - s->started_ms) / 1000.0, b->nthreads,
             b->nthreads == 1 ? "" : "s", out);
@@ -337,13 +340,16 @@ static void print_summary(const run_state *s, const char *out, FILE *f)
 static cl_err run_all(run_state *s, const cl_run_opts *o, cl_diag *d)
 {
     cl_err err;
-    if ((err = load_inputs(s, o, d)) || (err = decide(s, d)))
+    if ((err = load_inputs(s, o, d)) ||
+        (err = cl_changes_check_shrink(o->out, &s->facts[0], &s->facts[1], o->allow_shrink, d)) ||
+        (err = decide(s, d)))
         return err;
     cl_progress_stage(s->prog, "write outputs");
-    if ((err = cl_outdir_begin(o->out, &s->out, d)))
+    if ((err = cl_outdir_begin_as(o->out, "run", &s->out, d)))
         return err;
     cl_output_opts oo = {o->xlsx, o->publish};
-    if ((err = cl_write_outputs(&s->b, s->out, &oo, d)))
+    if ((err = cl_write_outputs(&s->b, s->out, &oo, d)) ||
+        (err = cl_changes_stage(o->out, s->out, &s->changes, d)))
         return err;
     cl_progress_end(s->prog, NULL);
     if ((err = write_manifest(s, d)) || (err = cl_outdir_commit(s->out, d)))

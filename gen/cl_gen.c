@@ -181,7 +181,7 @@ cl_err cl_gen_xiaoming(const cl_gen_opts *opts, const char *outdir, cl_progress 
     for (int i = 0; i < CL_GEN_NEMPLOYEES; i++)
         stats->employee_owed_fen += g->emp[i].owed;
 
-    e = cl_outdir_begin(outdir, &od, d);
+    e = cl_outdir_begin_as(outdir, "gen", &od, d);
     if (e != CL_OK)
         goto done;
     e = write_case_conf(g, cl_outdir_path(od, "case.conf"), d);

@@ -121,7 +121,7 @@ class Atomicity(Base):
     def test_success_replaces_outputs(self):
         case = self.copy_sample()
         out = os.path.join(self.tmp, "out")
-        os.makedirs(out)
+        self.assertEqual(run_case(case, out).returncode, 0)
         open(os.path.join(out, "stale.txt"), "w").write("old")
         self.assertEqual(run_case(case, out).returncode, 0)
         self.assertFalse(os.path.exists(os.path.join(out, "stale.txt")))

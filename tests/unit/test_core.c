@@ -140,9 +140,66 @@ static void test_outdir(void)
     write_one(target, "fourth", 1);
     CHECK(file_has(path, "fourth"));
     char cmd[400];
-    snprintf(cmd, sizeof cmd, "test \"$(ls -A %s | tr '\\n' ' ')\" = 'out out.lock ' && rm -rf %s",
+    snprintf(cmd, sizeof cmd, "test \"$(ls -A %s | tr '\\n' ' ')\" = 'out ' && rm -rf %s",
              dir, dir);
-    CHECK(system(cmd) == 0);          /* only the outputs and their lock file remain */
+    CHECK(system(cmd) == 0);          /* only the outputs remain (no lock, no staging) */
+}
+
+static void touch(const char *dir, const char *name)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    CHECK(f != NULL);
+    if (f)
+        fclose(f);
+}
+
+/* The --out guard: which targets may be replaced, compared by inode. */
+static void test_outdir_check(void)
+{
+    char dir[] = "/tmp/cl_test_guard_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char c[64], conf[96], out[96], link[96], slash[96], dots[96], foreign[96];
+    snprintf(c, sizeof c, "%s/case", dir);
+    snprintf(conf, sizeof conf, "%s/case.conf", c);
+    snprintf(out, sizeof out, "%s/out", c);
+    snprintf(link, sizeof link, "%s/link", dir);
+    snprintf(slash, sizeof slash, "%s//", c);
+    snprintf(dots, sizeof dots, "%s/out/../", c);
+    snprintf(foreign, sizeof foreign, "%s/foreign", dir);
+    CHECK(mkdir(c, 0755) == 0 && mkdir(out, 0755) == 0 && mkdir(foreign, 0755) == 0);
+    touch(c, "case.conf");
+    CHECK(symlink(c, link) == 0);
+    const char *in[2] = {conf, NULL};
+    cl_diag d;
+    CHECK(cl_outdir_check(out, in, 2, &d) == CL_OK);          /* empty, inside the case */
+    CHECK(cl_outdir_check(c, in, 2, &d) == CL_ERR_INPUT);     /* the case's folder */
+    CHECK(strstr(d.msg, "folder of the input") != NULL);
+    CHECK(cl_outdir_check(slash, in, 2, &d) == CL_ERR_INPUT);
+    CHECK(cl_outdir_check(dots, in, 2, &d) == CL_ERR_INPUT);
+    CHECK(cl_outdir_check(link, in, 2, &d) == CL_ERR_INPUT);
+    CHECK(cl_outdir_check(dir, in, 2, &d) == CL_ERR_INPUT);   /* above it */
+    CHECK(strstr(d.msg, "above the input") != NULL);
+    CHECK(cl_outdir_check(conf, in, 2, &d) == CL_ERR_INPUT);  /* the input itself */
+    CHECK(cl_outdir_check(foreign, NULL, 0, &d) == CL_OK);
+    touch(foreign, "x");
+    CHECK(cl_outdir_check(foreign, NULL, 0, &d) == CL_ERR_INPUT);
+    touch(foreign, CL_OUTDIR_MARKER);                         /* claims wrote it */
+    CHECK(cl_outdir_check(foreign, NULL, 0, &d) == CL_OK);
+    touch(foreign, "case.key");                               /* but a key is never replaced */
+    CHECK(cl_outdir_check(foreign, NULL, 0, &d) == CL_ERR_INPUT);
+    /* begin refuses too, creating nothing; a begun output holds the marker */
+    cl_outdir *o = NULL;
+    CHECK(cl_outdir_begin_as(foreign, "test", &o, &d) == CL_ERR_INPUT && o == NULL);
+    CHECK(cl_outdir_begin_as(out, "test", &o, &d) == CL_OK);
+    CHECK(file_has(cl_outdir_path(o, CL_OUTDIR_MARKER), "claims test\n"));
+    CHECK(cl_outdir_commit(o, &d) == CL_OK);
+    cl_outdir_free(o);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "test \"$(ls -A %s | tr '\\n' ' ')\" = 'case foreign link ' && "
+             "test \"$(ls -A %s | tr '\\n' ' ')\" = 'case.conf out ' && rm -rf %s", dir, c, dir);
+    CHECK(system(cmd) == 0);
 }
 
 /* SHA-256 of a whole file, read back. */
@@ -261,6 +318,7 @@ int main(void)
     test_hash();
     test_arena();
     test_outdir();
+    test_outdir_check();
     test_wbuf_sha256();
     test_group();
     return cl_test_summary("test_core");
