@@ -1,4 +1,5 @@
-/* case_conf.c - case.conf (contract §1): keys, values, defaults, and the
+/* case_conf.c - case.conf (contract §1): keys, values, defaults, the
+ * settings checked together (dates, threshold, key source), and the
  * creditor_id key (creditor_key, or a random key kept in case.key). */
 #include <errno.h>
 #include <fcntl.h>
@@ -6,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
 
 #include "core/cl_money.h"
+#include "core/cl_time.h"
 #include "engine/cl_model.h"
 #include "ingest/cl_conf.h"
 
@@ -128,7 +131,13 @@ static cl_err bad_value(cl_diag *d, const char *path, int line, const char *key,
                        line, value, key, want);
 }
 
-static cl_err apply_entry(cl_case *c, const cl_conf_entry *e, const char *path, int *seen, cl_diag *d)
+/* The lines the settings checked together came from (0: not given). */
+typedef struct conf_lines {
+    int acceptance, deadline, threshold, creditor_key;
+} conf_lines;
+
+static cl_err apply_entry(cl_case *c, const cl_conf_entry *e, const char *path, conf_lines *seen,
+                          cl_diag *d)
 {
     const char *k = e->key, *v = e->value;
     size_t vl = strlen(v);
@@ -141,11 +150,11 @@ static cl_err apply_entry(cl_case *c, const cl_conf_entry *e, const char *path, 
     } else if (!strcmp(k, "acceptance_date")) {
         if (!cl_parse_date(v, vl, &c->acceptance_day))
             return bad_value(d, path, e->line, k, v, "a date YYYY-MM-DD");
-        seen[0] = 1;
+        seen->acceptance = e->line;
     } else if (!strcmp(k, "declaration_deadline")) {
         if (!cl_parse_date(v, vl, &c->deadline_day))
             return bad_value(d, path, e->line, k, v, "a date YYYY-MM-DD");
-        seen[1] = 1;
+        seen->deadline = e->line;
     } else if (!strcmp(k, "interest_allowed")) {
         if (parse_categories(v, &c->interest_allowed) < 0)
             return bad_value(d, path, e->line, k, v, "categories like supplier,tax,other");
@@ -157,14 +166,50 @@ static cl_err apply_entry(cl_case *c, const cl_conf_entry *e, const char *path, 
             return bad_value(d, path, e->line, k, v, "an amount in yuan");
         if (!vl)
             c->small_claim_threshold = -1;
+        else if (c->small_claim_threshold == 0)
+            return bad_value(d, path, e->line, k, v,
+                             "an amount above 0 in yuan (leave it empty for no small-claim group)");
+        seen->threshold = e->line;
     } else if (!strcmp(k, "creditor_key")) {
         if (vl < 8 || vl > sizeof c->key)
             return bad_value(d, path, e->line, k, "(hidden)", "a secret of 8 to 64 bytes");
         memcpy(c->key, v, vl);
         c->key_len = vl;
+        seen->creditor_key = e->line;
     } else {
         return cl_diag_set(d, CL_ERR_CONFIG, "%s:%d: unknown key '%s'", path, e->line, k);
     }
+    return CL_OK;
+}
+
+/* ---- the settings checked together ---- */
+
+/* The earliest acceptance date taken as real: the first PRC bankruptcy law
+ * (1986-12-02). */
+#define EARLIEST_YEAR 1986
+#define EARLIEST_MONTH 12
+#define EARLIEST_DAY 2
+static void date_text(int64_t day, char out[16])
+{
+    int y, m, dd;
+    cl_civil_from_days(day, &y, &m, &dd);
+    snprintf(out, 16, "%04d-%02d-%02d", y % 10000, m, dd);
+}
+
+static cl_err check_dates(const cl_case *c, const char *path, const conf_lines *l, cl_diag *d)
+{
+    char acc[16], dl[16];
+    date_text(c->acceptance_day, acc);
+    date_text(c->deadline_day, dl);
+    if (c->acceptance_day < cl_days_from_civil(EARLIEST_YEAR, EARLIEST_MONTH, EARLIEST_DAY))
+        return cl_diag_set(d, CL_ERR_CONFIG,
+                           "%s:%d: acceptance_date %s is before the first PRC bankruptcy law "
+                           "(1986-12-02): a typo?", path, l->acceptance, acc);
+    int64_t days = c->deadline_day - c->acceptance_day;
+    if (days < 0)
+        return cl_diag_set(d, CL_ERR_CONFIG,
+                           "%s:%d: declaration_deadline %s is before acceptance_date %s (line %d): "
+                           "every claim would be LATE", path, l->deadline, dl, acc, l->acceptance);
     return CL_OK;
 }
 
@@ -179,16 +224,18 @@ cl_err cl_case_load(const char *path, cl_case *c, cl_diag *d)
     cl_err err = cl_conf_load(path, &conf, d);
     if (err)
         return err;
-    int seen[2] = {0, 0};
+    conf_lines seen = {0, 0, 0, 0};
     for (size_t i = 0; i < conf->count && !err; i++)
-        err = apply_entry(c, &conf->entries[i], path, seen, d);
+        err = apply_entry(c, &conf->entries[i], path, &seen, d);
     cl_conf_free(conf);
     if (err)
         return err;
-    if (!seen[0])
+    if (!seen.acceptance)
         return cl_diag_set(d, CL_ERR_CONFIG, "%s: missing key 'acceptance_date'", path);
-    if (!seen[1])
+    if (!seen.deadline)
         return cl_diag_set(d, CL_ERR_CONFIG, "%s: missing key 'declaration_deadline'", path);
+    if ((err = check_dates(c, path, &seen, d)))
+        return err;
     c->acceptance_at = c->acceptance_day * 86400;
     c->deadline_end = c->deadline_day * 86400 + 86399;
     if (!c->case_no)

@@ -234,6 +234,7 @@ typedef struct cl_batch {
     /* codes: names by index (built-in first, then rule codes) */
     const char *code_names[CL_MAX_CODES];
     int ncodes;
+    int code_order[CL_MAX_CODES];   /* code indexes sorted by name (bytewise) */
 
     /* rule files, in command-line order, and their outcomes */
     cl_rule_file rulefiles[CL_MAX_RULE_FILES];

@@ -16,8 +16,9 @@ typedef struct cl_output_opts {
  * the staging directory. */
 cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *opts, cl_diag *d);
 
-/* Human-readable reason for a code (Chinese, English); rule codes take the
- * message of the first rule naming them. */
+/* A code's general meaning (Chinese, English), for legends; rule codes take
+ * the message of the first rule naming them, placeholders unfilled. The
+ * reasons of one claim, with its own values: cl_claim_reasons (cl_reasons.h). */
 const char *cl_code_reason_zh(const cl_batch *b, int code);
 const char *cl_code_reason_en(const cl_batch *b, int code);
 

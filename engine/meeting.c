@@ -82,6 +82,10 @@ static cl_err meeting_check(const cl_meeting *m, const cl_conf *c, int opens_lin
     if (m->opens_at > m->closes_at)
         return cl_diag_set(d, CL_ERR_CONFIG, "%s:%d: closes_at is before opens_at (line %d)",
                            c->path, closes_line, opens_line);
+    if (m->opens_at == m->closes_at)
+        return cl_diag_set(d, CL_ERR_CONFIG,
+                           "%s:%d: closes_at is the same time as opens_at (line %d): no ballot "
+                           "could be cast", c->path, closes_line, opens_line);
     if (m->nresolutions == 0)
         return cl_diag_set(d, CL_ERR_CONFIG, "%s: no 'resolution.<id> = <type>' line", c->path);
     return CL_OK;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "engine/cl_outputs.h"
+#include "engine/cl_reasons.h"
 #include "engine/cl_stages.h"
 #include "reports/cl_report.h"
 #include "rules/cl_rules.h"
@@ -407,23 +408,6 @@ static const cl_col review_cols[] = {
 };
 enum { REVIEW_NCOLS = sizeof review_cols / sizeof review_cols[0] };
 
-static size_t join_reasons(ctx *x, const cl_codeset *s, int en)
-{
-    size_t n = 0;
-    x->reasons[0] = '\0';
-    for (int i = 0; i < x->b->ncodes; i++) {
-        int code = x->order[i];
-        if (!cl_codes_has(s, (unsigned)code))
-            continue;
-        const char *r = en ? cl_code_reason_en(x->b, code) : cl_code_reason_zh(x->b, code);
-        size_t m = append_item(x->reasons, sizeof x->reasons, n, "; ", r);
-        if (m == SIZE_MAX)
-            break;
-        n = m;
-    }
-    return n;
-}
-
 static size_t competing(ctx *x, uint32_t row)
 {
     size_t n = 0;
@@ -452,13 +436,11 @@ static void review_row(void *vx, size_t row, cl_cell *cells)
     cells[2].s = x->codes;
     cells[2].len = join_codes(x, &c->codes);
     cells[2].empty = 0;
-    size_t zn = join_reasons(x, &c->codes, 0);
-    memcpy(x->reasons_zh, x->reasons, zn + 1);
     cells[3].s = x->reasons_zh;
-    cells[3].len = zn;
+    cells[3].len = cl_claim_reasons(b, i, CL_LANG_ZH, x->reasons_zh, sizeof x->reasons_zh);
     cells[3].empty = 0;
     cells[4].s = x->reasons;
-    cells[4].len = join_reasons(x, &c->codes, 1);
+    cells[4].len = cl_claim_reasons(b, i, CL_LANG_EN, x->reasons, sizeof x->reasons);
     cells[4].empty = 0;
     cell_text(&cells[5], s->name);
     cell_text(&cells[6], s->id_type ? cl_id_type_name((cl_id_type)s->id_type) : s->raw_id_type);
@@ -528,7 +510,10 @@ static uint32_t *conflict_rings(const cl_batch *b)
 static const cl_col refused_cols[] = {
     {"submission_id", "申报编号", CL_COL_TEXT},
     {"decision", "决定", CL_COL_TEXT},
-    {"reason", "拒绝原因", CL_COL_TEXT},
+    {"reason", "拒绝原因代码", CL_COL_TEXT},
+    {"reason_zh", "拒绝原因", CL_COL_TEXT},
+    {"reason_en", "Reason", CL_COL_TEXT},
+    {"related_submission", "相关申报", CL_COL_TEXT},
     {"amount", "金额", CL_COL_MONEY},
     {"reviewer", "审核人", CL_COL_TEXT},
     {"decided_at", "决定时间", CL_COL_TIME},
@@ -539,20 +524,28 @@ enum { REFUSED_NCOLS = sizeof refused_cols / sizeof refused_cols[0] };
 static void refused_row(void *vx, size_t row, cl_cell *cells)
 {
     ctx *x = vx;
-    const cl_override *o = &x->b->overrides[x->rows[row]];
+    size_t k = x->rows[row];
+    const cl_override *o = &x->b->overrides[k];
     cell_text(&cells[0], o->submission_id);
     cell_text(&cells[1], o->decision_raw);
     cell_text(&cells[2], o->refused);
+    cells[3].s = x->reasons_zh;
+    cells[3].len = cl_override_refusal(x->b, k, CL_LANG_ZH, x->reasons_zh, sizeof x->reasons_zh);
+    cells[3].empty = 0;
+    cells[4].s = x->reasons;
+    cells[4].len = cl_override_refusal(x->b, k, CL_LANG_EN, x->reasons, sizeof x->reasons);
+    cells[4].empty = 0;
+    cell_text(&cells[5], cl_override_related(x->b, k));
     if (o->amount_ok)
-        cell_int(&cells[3], o->amount);
+        cell_int(&cells[6], o->amount);
     else
-        cell_blank(&cells[3]);
-    cell_text(&cells[4], o->reviewer);
+        cell_blank(&cells[6]);
+    cell_text(&cells[7], o->reviewer);
     if (o->decided_at != CL_TIME_NONE)
-        cell_int(&cells[5], o->decided_at);
+        cell_int(&cells[8], o->decided_at);
     else
-        cell_blank(&cells[5]);
-    cell_int(&cells[6], o->line);
+        cell_blank(&cells[8]);
+    cell_int(&cells[9], o->line);
 }
 
 /* ------------------------------------------------------ rejected rows */

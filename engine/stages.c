@@ -68,6 +68,20 @@ static int intern_code(cl_batch *b, const char *name)
     return b->ncodes++;
 }
 
+/* b->code_order: the code indexes by name, the order reasons are listed in. */
+static void sort_codes(cl_batch *b)
+{
+    int *o = b->code_order;
+    for (int i = 0; i < b->ncodes; i++)
+        o[i] = i;
+    for (int i = 1; i < b->ncodes; i++)
+        for (int j = i; j > 0 && strcmp(b->code_names[o[j - 1]], b->code_names[o[j]]) > 0; j--) {
+            int t = o[j];
+            o[j] = o[j - 1];
+            o[j - 1] = t;
+        }
+}
+
 static cl_err init_codes(cl_batch *b, cl_diag *d)
 {
     b->ncodes = 0;
@@ -87,6 +101,7 @@ static cl_err init_codes(cl_batch *b, cl_diag *d)
             rf->code[r] = (short)c;
         }
     }
+    sort_codes(b);
     return CL_OK;
 }
 

@@ -110,4 +110,18 @@ cl_err cl_ruleset_eval(const cl_ruleset *rs, int pass, const void *data, size_t 
                        const unsigned char *active, uint64_t *hits, int nthreads,
                        cl_diag *d);
 
+/* Messages: "{field}" in a rule's `zh`/`en` text names a schema field whose
+ * value on the record fills it when the reason is shown; "{{" and "}}" are
+ * literal braces. cl_rule_message_check returns NULL when msg is well
+ * formed, else `why` (filled, at most cap bytes) and *off, the byte offset of
+ * the bad placeholder. cl_rule_message writes msg with its placeholders
+ * filled from record `row` (text as read, money in yuan "299.00", time
+ * "YYYY-MM-DD HH:MM:SS", an unparsed value as its raw text, an empty one as
+ * "（空）" or, en != 0, "(empty)") into buf, NUL-ended, cut at a UTF-8
+ * boundary when cap is short; returns its length. */
+const char *cl_rule_message_check(const char *msg, const cl_rule_schema *schema, size_t *off,
+                                  char *why, size_t cap);
+size_t cl_rule_message(const char *msg, const cl_rule_schema *schema, const void *data,
+                       size_t row, int en, char *buf, size_t cap);
+
 #endif

@@ -1028,6 +1028,10 @@ static bool parse_message(parser *p, const char **out)
     advance(p);
     if (t->len == 0)
         error_at(p, t, "empty message");
+    char why[160];
+    size_t off = 0;
+    if (cl_rule_message_check(t->s, p->schema, &off, why, sizeof why))
+        error_at(p, t, why);
     *out = t->s;
     return true;
 }

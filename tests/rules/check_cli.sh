@@ -25,7 +25,7 @@ expect_line() { # file line
 
 cd "$src" || exit 1
 expect_rc 0 "default.rules" "$claims" rules check rules/default.rules
-grep -q '^rules/default.rules: 16 rules, OK (digest [0-9a-f]\{64\})$' "$tmp/out" ||
+grep -q '^rules/default.rules: 25 rules, OK (digest [0-9a-f]\{64\})$' "$tmp/out" ||
     { echo "FAIL: default.rules summary"; cat "$tmp/out"; fail=1; }
 expect_rc 0 "case.rules with case.conf" "$claims" rules check rules/examples/case.rules \
     --case tests/data/xiaoming-mini/case.conf

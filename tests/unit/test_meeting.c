@@ -74,6 +74,12 @@ static void test_conf(void)
         {"meeting_id = M1\nopens_at = 2018-05-03\ncloses_at = 2018-05-04\n", "no 'resolution."},
         {"meeting_id = M1\nopens_at = 2018-05-03\ncloses_at = 2018-05-04\nresolution. = general\n",
          "meeting.conf:4: resolution id missing"},
+        {"meeting_id = M1\nopens_at = 2018-05-03 09:00\ncloses_at = 2018-05-03 09:00:00\n"
+         "resolution.R1 = general\n",
+         "meeting.conf:3: closes_at is the same time as opens_at (line 2)"},
+        {"meeting_id = M1\nopens_at = 2018-05-03\ncloses_at = 2018-05-04\nresolution.R1 = general\n"
+         "resolution.R2 = settlement\nresolution.R1 = reorganization\n",
+         "meeting.conf:6: duplicate key 'resolution.R1' (first on line 4)"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         m = NULL;
