@@ -131,12 +131,13 @@ static cl_err write_readme(const cl_gen_ctx *g, const char *path, cl_diag *d)
         "  ledger.csv        %lld rows over %lld user accounts + %d suppliers + %d payroll accounts\n"
         "  overrides.csv     %lld rows (reviewers' decisions, some meant to be refused)\n"
         "  meeting.conf      the first creditors' meeting: two general resolutions\n"
-        "  ballots.csv       %lld ballots (creditor_ids under creditor_key; some late,\n"
-        "                    on an unknown resolution or by creditors not on the roster)\n\n",
+        "  ballots.csv       %lld ballots (creditor_ids under creditor_key), %lld of them\n"
+        "                    late, on an unknown resolution, under a mistyped id or\n"
+        "                    replaced by a later vote\n\n",
         sc, (unsigned long long)g->seed, (long long)st->submission_rows,
         g->gb18030 ? " [GB18030]" : "", (long long)st->ledger_rows, (long long)st->accounts,
         CL_GEN_NSUPPLIERS, CL_GEN_NEMPLOYEES + CL_GEN_NEMP_PAID, (long long)st->override_rows,
-        (long long)st->ballot_rows);
+        (long long)st->ballot_rows, (long long)st->ballots_bad);
     ADD("Creditors\n"
         "  user claims meant operative: %lld, average declared principal %s yuan\n"
         "  suppliers: %lld in the books, owed %s yuan in total (fixed, not scaled)\n"

@@ -412,7 +412,8 @@ typedef struct dist_view {
     size_t nrows;
     out_row *pay;       /* payments.csv: shares > 0, idx UINT32_MAX = the tier's 合计 */
     size_t npay;
-    size_t no_bank;     /* payees without a bank account */
+    size_t npayments;   /* rows of pay that are payments */
+    size_t no_bank;     /* payments without a bank account */
     char total[CL_TIER_COUNT][48];
 } dist_view;
 
@@ -458,6 +459,7 @@ static cl_err payment_rows(dist_view *v, cl_diag *d)
             if (v->r->share[t][r.idx] <= 0)
                 continue;
             v->pay[v->npay++] = r;
+            v->npayments++;
             v->no_bank += !v->c->payee[P_BANK_ACCOUNT][r.idx];
         }
         if (v->npay > first)
@@ -598,9 +600,7 @@ static void print_summary(const dist_view *v, int run)
     }
     cl_money_format(v->r->surplus, a);
     printf("  surplus   %s\n", a);
-    size_t payees = v->npay;
-    for (int t = 0; t < CL_TIER_COUNT; t++)
-        payees -= v->nrows && v->r->paid[t] > 0;   /* the 合计 rows */
+    size_t payees = v->npayments;
     if (!run)
         printf("payments.csv: %zu payments; bank details missing: --creditors carries "
                "none (distribute --run OUT reads them from the run's payees.csv)\n", payees);
