@@ -4,6 +4,8 @@
 #ifndef CL_CLI_H
 #define CL_CLI_H
 
+#include <stddef.h>
+
 #include "ingest/cl_csv.h"
 
 int cl_cmd_run(int argc, char **argv);
@@ -15,6 +17,14 @@ int cl_cmd_distribute(int argc, char **argv);
 /* Parses an --encoding value for command `cmd`: 0, or CL_EXIT_USAGE after
  * printing the error. */
 int cl_cli_encoding(const char *cmd, const char *arg, cl_encoding *out);
+
+/* The shipped default rule set (cli_paths.c): $CLAIMS_RULES, else
+ * <prefix>/share/claims/rules/default.rules beside the running binary's
+ * install prefix, else the source tree's when run from the build directory.
+ * Writes the path into buf; NULL when none is found. */
+const char *cl_cli_default_rules(char *buf, size_t cap);
+/* Same; on NULL also prints an error naming command cmd. */
+const char *cl_cli_rules_or_error(const char *cmd, char *buf, size_t cap);
 
 /* Prints "claims: <msg>" to stderr. */
 void cl_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,12 +1,15 @@
-/* cmd_distribute.c - `claims distribute`: reads creditors.csv and a
- * distributable amount, pays the tiers of contract §7 to the fen
- * (engine/cl_distribute.h) and writes distribution.csv,
- * distribution_summary.csv and distribution.xlsx atomically into --out. */
+/* cmd_distribute.c - `claims distribute`: reads creditors.csv (and, from a
+ * run's output folder, its private payees.csv) and a distributable amount,
+ * pays the tiers of contract §7 to the fen (engine/cl_distribute.h) and
+ * writes distribution.csv, distribution_summary.csv, payments.csv and
+ * distribution.xlsx atomically into --out. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/cl_arena.h"
 #include "core/cl_error.h"
@@ -22,7 +25,8 @@
 #include "reports/cl_report.h"
 
 static const char help[] =
-    "usage: claims distribute --creditors CREDITORS.csv --amount YUAN --out DIR\n"
+    "usage: claims distribute (--run RUN_OUT | --creditors CREDITORS.csv)\n"
+    "                         --amount YUAN --out DIR\n"
     "                         [--encoding auto|utf-8|gb18030] [--no-xlsx]\n"
     "                         [--progress|--no-progress] [--quiet]\n"
     "\n"
@@ -36,8 +40,14 @@ static const char help[] =
     "all claims is the surplus.\n"
     "\n"
     "options:\n"
-    "  --creditors FILE   creditors.csv as 'claims run' writes it (creditor_id,\n"
-    "                     employee, tax, ordinary: confirmed amounts in yuan)\n"
+    "  --run DIR          the output folder of a 'claims run': its creditors.csv,\n"
+    "                     and its private payees.csv (each creditor's bank name\n"
+    "                     and account, from the latest operative claim naming\n"
+    "                     one), so that payments.csv is a list one can pay from\n"
+    "  --creditors FILE   creditors.csv alone (creditor_id, employee, tax,\n"
+    "                     ordinary: confirmed amounts in yuan; name, id_type,\n"
+    "                     id_number when present); payments.csv then lacks the\n"
+    "                     bank details, and the summary says so\n"
     "  --amount YUAN      the distributable amount, e.g. 1234567.89 or ¥1,234,567.89\n"
     "                     (unsigned, at most two decimals)\n"
     "  --out DIR          output directory, replaced atomically on success; it must\n"
@@ -56,13 +66,22 @@ static const char help[] =
     "                            tier are not listed for it)\n"
     "  distribution_summary.csv  tier, claims_total, paid, claims, paid_in_full;\n"
     "                            last row 'surplus' (paid = the surplus)\n"
-    "  distribution.xlsx         汇总, 分配明细\n"
+    "  payments.csv              the payment list: creditor_id, name, id_type,\n"
+    "                            id_number, bank_name, bank_account, tier,\n"
+    "                            tier_zh (职工债权...), amount; one row per share\n"
+    "                            > 0 (tier order, then creditor_id), and after each\n"
+    "                            tier a 合计 row (empty creditor_id) whose amount is\n"
+    "                            the tier's paid in distribution_summary.csv.\n"
+    "                            Full ID numbers and accounts: keep it private\n"
+    "  distribution.xlsx         汇总, 分配明细, 付款清单\n"
     "\n"
     "exit codes: 0 ok; 1 bad input (file:line:column named, or a bad --amount;\n"
     "            nothing written); 2 usage; 3 internal error (I/O, memory)\n";
 
 typedef struct dist_opts {
     const char *creditors, *amount_text, *out;
+    const char *run;          /* a run's output folder: creditors.csv, payees.csv */
+    char creditors_buf[4096];
     cl_encoding encoding;
     int xlsx, progress, quiet;
 } dist_opts;
@@ -71,6 +90,7 @@ enum { OPT_NO_XLSX = 256, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_QUIET };
 
 static const struct option longopts[] = {
     {"creditors", required_argument, NULL, 'c'},
+    {"run", required_argument, NULL, 'r'},
     {"amount", required_argument, NULL, 'a'},
     {"out", required_argument, NULL, 'O'},
     {"encoding", required_argument, NULL, 'e'},
@@ -91,6 +111,7 @@ static int parse_args(int argc, char **argv, dist_opts *o)
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': o->creditors = optarg; break;
+        case 'r': o->run = optarg; break;
         case 'a': o->amount_text = optarg; break;
         case 'O': o->out = optarg; break;
         case 'e':
@@ -113,7 +134,20 @@ static int parse_args(int argc, char **argv, dist_opts *o)
         cl_cli_error("distribute: unexpected argument '%s'", argv[optind]);
         return CL_EXIT_USAGE;
     }
-    const char *missing = !o->creditors ? "--creditors" : !o->amount_text ? "--amount"
+    if (o->run && o->creditors) {
+        cl_cli_error("distribute: --run and --creditors exclude each other (--run reads "
+                     "the run's creditors.csv)");
+        return CL_EXIT_USAGE;
+    }
+    if (o->run) {
+        if ((size_t)snprintf(o->creditors_buf, sizeof o->creditors_buf, "%s/creditors.csv",
+                             o->run) >= sizeof o->creditors_buf) {
+            cl_cli_error("distribute: --run path too long");
+            return CL_EXIT_USAGE;
+        }
+        o->creditors = o->creditors_buf;
+    }
+    const char *missing = !o->creditors ? "--run or --creditors" : !o->amount_text ? "--amount"
                         : !o->out ? "--out" : NULL;
     if (missing) {
         cl_cli_error("distribute: %s is required (see 'claims distribute --help')", missing);
@@ -124,19 +158,26 @@ static int parse_args(int argc, char **argv, dist_opts *o)
 
 /* ---- creditors.csv ------------------------------------------------------ */
 
-enum { C_ID, C_EMPLOYEE, C_TAX, C_ORDINARY, C_NCOLS };
+enum { C_ID, C_EMPLOYEE, C_TAX, C_ORDINARY, C_NAME, C_ID_TYPE, C_ID_NUMBER, C_NCOLS };
 
 static const cl_csv_col creditor_cols[C_NCOLS] = {
     {"creditor_id", "债权人编号", 1},
     {"employee", "职工债权", 1},
     {"tax", "税款债权", 1},
     {"ordinary", "普通债权", 1},
+    {"name", "债权人名称", 0},
+    {"id_type", "证件类型", 0},
+    {"id_number", "证件号码", 0},
 };
+
+/* Who is paid where: optional columns of creditors.csv, and payees.csv. */
+enum { P_NAME, P_ID_TYPE, P_ID_NUMBER, P_BANK_NAME, P_BANK_ACCOUNT, P_NFIELDS };
 
 typedef struct creditors {
     size_t n, cap;
     char **id;
     int64_t *claim[CL_TIER_COUNT];
+    const char **payee[P_NFIELDS];   /* per creditor; NULL entries: unknown */
     uint64_t *line;
     cl_arena *arena;
     cl_strmap *index;
@@ -179,6 +220,11 @@ static bool creditors_grow(creditors *c)
         if (!(p = realloc(c->claim[t], cap * sizeof *c->claim[t])))
             return false;
         c->claim[t] = p;
+    }
+    for (int k = 0; k < P_NFIELDS; k++) {
+        if (!(p = realloc(c->payee[k], cap * sizeof *c->payee[k])))
+            return false;
+        c->payee[k] = p;
     }
     c->cap = cap;
     return true;
@@ -225,6 +271,14 @@ static int creditor_row(void *ctx, int chunk, const cl_csv_row *row)
                          "%s:%llu: column 'creditor_id': duplicate '%s' (first on line %llu)",
                          x->f->path, line, id, (unsigned long long)c->line[first]);
     c->line[i] = row->line;
+    static const int who_col[3] = {C_NAME, C_ID_TYPE, C_ID_NUMBER};
+    for (int k = 0; k < P_NFIELDS; k++)
+        c->payee[k][i] = NULL;
+    for (int k = 0; k < 3; k++) {
+        const char *v = x->h->index[who_col[k]] >= 0 ? field(x, row, who_col[k], &len) : "";
+        if (!v || (*v && !(c->payee[k][i] = cl_arena_strndup(c->arena, v, len))))
+            return load_fail(x, CL_ERR_NOMEM, "out of memory");
+    }
     static const int tier_col[CL_TIER_COUNT] = {C_EMPLOYEE, C_TAX, C_ORDINARY};
     for (int t = 0; t < CL_TIER_COUNT; t++) {
         const char *v = field(x, row, tier_col[t], &len);
@@ -245,6 +299,8 @@ static void creditors_free(creditors *c)
     free(c->line);
     for (int t = 0; t < CL_TIER_COUNT; t++)
         free(c->claim[t]);
+    for (int k = 0; k < P_NFIELDS; k++)
+        free(c->payee[k]);
     cl_arena_free(c->arena);
     cl_strmap_free(c->index);
 }
@@ -276,6 +332,73 @@ done:
     return e;
 }
 
+/* ---- payees.csv (a run's private table) --------------------------------- */
+
+enum { Y_ID, Y_NAME, Y_ID_TYPE, Y_ID_NUMBER, Y_BANK_NAME, Y_BANK_ACCOUNT, Y_NCOLS };
+
+static const cl_csv_col payee_cols[Y_NCOLS] = {
+    {"creditor_id", "债权人编号", 1}, {"name", "债权人名称", 0},
+    {"id_type", "证件类型", 0},       {"id_number", "证件号码", 0},
+    {"bank_name", "开户银行", 1},     {"bank_account", "银行账号", 1},
+};
+
+/* One payees.csv row onto the creditor it names (same run: it must be one). */
+static int payee_row(void *ctx, int chunk, const cl_csv_row *row)
+{
+    load_ctx *x = ctx;
+    creditors *c = x->c;
+    unsigned long long line = (unsigned long long)row->line;
+    size_t len;
+    if (row->error)
+        return load_fail(x, CL_ERR_CSV, "%s:%llu: %s", x->f->path, line, row->error);
+    const char *id = field(x, row, Y_ID, &len);
+    if (!id)
+        return load_fail(x, CL_ERR_NOMEM, "out of memory");
+    uint32_t i;
+    if (!cl_strmap_get(c->index, id, len, &i))
+        return load_fail(x, CL_ERR_INPUT,
+                         "%s:%llu: column 'creditor_id': '%s' is not in creditors.csv (are "
+                         "both from the same run?)", x->f->path, line, id);
+    for (int k = 0; k < P_NFIELDS; k++) {
+        const char *v = x->h->index[Y_NAME + k] >= 0 ? field(x, row, Y_NAME + k, &len) : "";
+        if (!v)
+            return load_fail(x, CL_ERR_NOMEM, "out of memory");
+        if (*v && !(c->payee[k][i] = cl_arena_strndup(c->arena, v, len)))
+            return load_fail(x, CL_ERR_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static cl_err payees_load(const dist_opts *o, creditors *c, cl_diag *d)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/payees.csv", o->run);
+    if (access(path, R_OK) != 0)
+        return cl_diag_set(d, CL_ERR_INPUT, "%s: cannot read it (%s); a run's output folder "
+                           "holds payees.csv since this version: run 'claims run' again, or "
+                           "use --creditors (without bank details)", path, strerror(errno));
+    cl_csv_file *f = NULL;
+    cl_csv_header h = {0};
+    load_ctx x = {.c = c, .d = d};
+    cl_err e;
+    if ((e = cl_csv_load(path, o->encoding, &f, d)) ||
+        (e = cl_csv_bind(f, payee_cols, Y_NCOLS, &h, d)))
+        goto done;
+    x.f = f;
+    x.h = &h;
+    cl_csv_chunk chunk;
+    if (cl_csv_split(f, &h, 1, &chunk) == 1) {
+        e = cl_csv_parse_chunk(f, &h, &chunk, 0, payee_row, &x, d);
+        if (x.err)
+            e = x.err;
+    }
+done:
+    cl_scratch_release(&x.text);
+    cl_csv_header_free(&h);
+    cl_csv_file_free(f);
+    return e;
+}
+
 /* ---- outputs ------------------------------------------------------------ */
 
 typedef struct out_row {
@@ -289,6 +412,11 @@ typedef struct dist_view {
     int64_t amount;
     out_row *rows;      /* distribution.csv, in output order */
     size_t nrows;
+    out_row *pay;       /* payments.csv: shares > 0, idx UINT32_MAX = the tier's 合计 */
+    size_t npay;
+    size_t npayments;   /* rows of pay that are payments */
+    size_t no_bank;     /* payments without a bank account */
+    char total[CL_TIER_COUNT][48];
 } dist_view;
 
 static int id_cmp(const void *a, const void *b, void *ctx)
@@ -316,6 +444,68 @@ static cl_err order_rows(dist_view *v, cl_diag *d)
                 v->rows[v->nrows++] = (out_row){(uint8_t)t, perm[k]};
     free(perm);
     return CL_OK;
+}
+
+/* The payment list: the shares > 0 in distribution order, a 合计 row after
+ * each tier; counts the payees lacking a bank account. */
+static cl_err payment_rows(dist_view *v, cl_diag *d)
+{
+    v->pay = malloc((v->nrows + CL_TIER_COUNT + 1) * sizeof *v->pay);
+    if (!v->pay)
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    size_t k = 0;
+    for (int t = 0; t < CL_TIER_COUNT; t++) {
+        size_t first = v->npay;
+        for (; k < v->nrows && v->rows[k].tier == t; k++) {
+            out_row r = v->rows[k];
+            if (v->r->share[t][r.idx] <= 0)
+                continue;
+            v->pay[v->npay++] = r;
+            v->npayments++;
+            v->no_bank += !v->c->payee[P_BANK_ACCOUNT][r.idx];
+        }
+        if (v->npay > first)
+            v->pay[v->npay++] = (out_row){(uint8_t)t, UINT32_MAX};
+        snprintf(v->total[t], sizeof v->total[t], "合计 %s / total %s", cl_tier_title((cl_tier)t),
+                 cl_tier_name((cl_tier)t));
+    }
+    return CL_OK;
+}
+
+static const cl_col pay_cols[] = {
+    {"creditor_id", "债权人编号", CL_COL_TEXT},
+    {"name", "债权人名称", CL_COL_PII_NAME},
+    {"id_type", "证件类型", CL_COL_TEXT},
+    {"id_number", "证件号码", CL_COL_PII_ID},
+    {"bank_name", "开户银行", CL_COL_TEXT},
+    {"bank_account", "银行账号", CL_COL_PII_BANK},
+    {"tier", "tier", CL_COL_TEXT},
+    {"tier_zh", "清偿顺序", CL_COL_TEXT},
+    {"amount", "分配金额", CL_COL_MONEY},
+};
+enum { PAY_NCOLS = sizeof pay_cols / sizeof pay_cols[0] };
+
+static cl_cell str_cell(const char *s)
+{
+    return (cl_cell){.s = s, .len = s ? strlen(s) : 0};
+}
+
+static void pay_row_fn(void *ctx, size_t i, cl_cell *cells)
+{
+    dist_view *v = ctx;
+    out_row r = v->pay[i];
+    memset(cells, 0, PAY_NCOLS * sizeof *cells);
+    cells[6] = str_cell(cl_tier_name((cl_tier)r.tier));
+    cells[7] = str_cell(cl_tier_title((cl_tier)r.tier));
+    if (r.idx == UINT32_MAX) {
+        cells[1] = str_cell(v->total[r.tier]);
+        cells[8] = (cl_cell){.i = v->r->paid[r.tier]};
+        return;
+    }
+    cells[0] = str_cell(v->c->id[r.idx]);
+    for (int k = 0; k < P_NFIELDS; k++)
+        cells[1 + k] = str_cell(v->c->payee[k][r.idx]);
+    cells[8] = (cl_cell){.i = v->r->share[r.tier][r.idx]};
 }
 
 static const cl_col dist_cols[] = {
@@ -369,9 +559,13 @@ static cl_err write_outputs(const dist_opts *o, dist_view *v, cl_diag *d)
     cl_table summary = {.name = "distribution_summary", .title = "分配汇总",
                         .cols = summary_cols, .ncols = 5, .nrows = CL_TIER_COUNT + 1,
                         .row = summary_row_fn, .ctx = v};
+    cl_table pay = {.name = "payments", .title = "付款清单", .cols = pay_cols,
+                    .ncols = PAY_NCOLS, .nrows = v->npay, .row = pay_row_fn, .ctx = v};
     cl_err e = cl_outdir_begin_as(o->out, "distribute", &od, d);
     if (!e)
         e = cl_report_csv(cl_outdir_path(od, "distribution.csv"), &dist, CL_AUDIENCE_INTERNAL, d);
+    if (!e)
+        e = cl_report_csv(cl_outdir_path(od, "payments.csv"), &pay, CL_AUDIENCE_INTERNAL, d);
     if (!e)
         e = cl_report_csv(cl_outdir_path(od, "distribution_summary.csv"), &summary,
                           CL_AUDIENCE_INTERNAL, d);
@@ -383,8 +577,9 @@ static cl_err write_outputs(const dist_opts *o, dist_view *v, cl_diag *d)
                                     "不足清偿同一顺序时按比例分配，尾差按余数大小逐分分配"};
         cl_summary_block block = {.table = &summary, .chart = CL_CHART_COLUMN, .value_col = 2,
                                   .chart_title = "各顺序分配额"};
+        cl_table sheets[2] = {dist, pay};
         cl_book book = {.summary_title = "汇总", .header_lines = lines, .nheader = 2,
-                        .blocks = &block, .nblocks = 1, .sheets = &dist, .nsheets = 1};
+                        .blocks = &block, .nblocks = 1, .sheets = sheets, .nsheets = 2};
         e = cl_report_xlsx(cl_outdir_path(od, "distribution.xlsx"), &book, CL_AUDIENCE_INTERNAL,
                            d);
     }
@@ -394,7 +589,7 @@ static cl_err write_outputs(const dist_opts *o, dist_view *v, cl_diag *d)
     return e;
 }
 
-static void print_summary(const dist_view *v)
+static void print_summary(const dist_view *v, int run)
 {
     char a[CL_MONEY_BUFSZ], b[CL_MONEY_BUFSZ];
     cl_money_format(v->amount, a);
@@ -407,6 +602,15 @@ static void print_summary(const dist_view *v)
     }
     cl_money_format(v->r->surplus, a);
     printf("  surplus   %s\n", a);
+    size_t payees = v->npayments;
+    if (!run)
+        printf("payments.csv: %zu payments; bank details missing: --creditors carries "
+               "none (distribute --run OUT reads them from the run's payees.csv)\n", payees);
+    else if (v->no_bank)
+        printf("payments.csv: %zu payments; bank details missing for %zu (no operative "
+               "claim names a bank account: ask them)\n", payees, v->no_bank);
+    else
+        printf("payments.csv: %zu payments, each with bank details\n", payees);
 }
 
 static cl_err parse_amount_arg(const char *s, int64_t *fen, cl_diag *d)
@@ -430,14 +634,24 @@ static cl_err distribute_main(const dist_opts *o, cl_progress *p, cl_diag *d)
     if ((e = parse_amount_arg(o->amount_text, &v.amount, d)))
         return e;
     cl_progress_stage(p, "creditors");
+    if (o->run && access(o->creditors, R_OK) != 0) {
+        e = cl_diag_set(d, CL_ERR_INPUT, "--run %s: cannot read %s (%s); is it the output "
+                        "folder of a 'claims run'?", o->run, o->creditors, strerror(errno));
+        goto done;
+    }
     if ((e = creditors_load(o, &c, d)))
         goto done;
     cl_progress_end(p, "%zu creditors", c.n);
+    if (o->run) {
+        cl_progress_stage(p, "payees");
+        if ((e = payees_load(o, &c, d)))
+            goto done;
+    }
     cl_progress_stage(p, "distribution");
     cl_dist_input in = {.n = c.n, .creditor_id = (const char *const *)c.id, .amount = v.amount};
     for (int t = 0; t < CL_TIER_COUNT; t++)
         in.claim[t] = c.claim[t];
-    if ((e = cl_distribute(&in, &r, d)) || (e = order_rows(&v, d)))
+    if ((e = cl_distribute(&in, &r, d)) || (e = order_rows(&v, d)) || (e = payment_rows(&v, d)))
         goto done;
     cl_progress_end(p, "%zu shares", v.nrows);
     cl_progress_stage(p, "outputs");
@@ -445,9 +659,10 @@ static cl_err distribute_main(const dist_opts *o, cl_progress *p, cl_diag *d)
         goto done;
     cl_progress_end(p, "%s", o->out);
     if (!o->quiet)
-        print_summary(&v);
+        print_summary(&v, o->run != NULL);
 done:
     free(v.rows);
+    free(v.pay);
     cl_dist_result_free(&r);
     creditors_free(&c);
     return e;

@@ -15,7 +15,7 @@
 #include "rules/cl_rules.h"
 
 static const char usage[] =
-    "usage: claims rules check FILE [--case CASE.conf]\n"
+    "usage: claims rules check [FILE] [--case CASE.conf]\n"
     "       claims rules --help\n"
     "\n"
     "Checks a rule file (the rule language of rules/README.md) against the\n"
@@ -36,6 +36,11 @@ static const char usage[] =
     "\n"
     "where the digest covers the rule file and every list file it reads (runs\n"
     "record it in their manifest).\n"
+    "\n"
+    "Without FILE the shipped default rule set is checked, the one 'claims run'\n"
+    "uses without --rules: PREFIX/share/claims/rules/default.rules beside the\n"
+    "installed binary (from a build directory: the source tree's), or the file\n"
+    "env CLAIMS_RULES names.\n"
     "\n"
     "options:\n"
     "  --case CASE.conf  take acceptance_date (the bound of prc_id()'s birth\n"
@@ -157,9 +162,8 @@ int cl_cmd_rules(int argc, char **argv)
             file = argv[k];
         }
     }
-    if (!file) {
-        cl_cli_error("rules check: no rule file given (see 'claims rules --help')");
-        return CL_EXIT_USAGE;
-    }
+    char rules[4096];
+    if (!file && !(file = cl_cli_rules_or_error("rules check", rules, sizeof rules)))
+        return CL_EXIT_INPUT;
     return check(file, case_path);
 }

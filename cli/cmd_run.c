@@ -31,10 +31,13 @@ static const char help[] =
     "  --ledger FILE        ledger.csv: the debtor's deposit records, payables, payroll\n"
     "  --overrides FILE     overrides.csv: reviewers' decisions from earlier runs\n"
     "  --rules FILE         a rule file; repeat to stack several, applied in order.\n"
-    "                       Without --rules the shipped rules/default.rules (the\n"
-    "                       contract's field checks) is used; to add case rules on\n"
-    "                       top of it, name both: --rules rules/default.rules\n"
-    "                       --rules case.rules (env CLAIMS_RULES moves the default)\n"
+    "                       Without --rules the shipped default.rules (the\n"
+    "                       contract's field checks) is used: the installed\n"
+    "                       PREFIX/share/claims/rules/default.rules beside the\n"
+    "                       binary (run from a build directory: the source tree's\n"
+    "                       rules/), or the file env CLAIMS_RULES names; the\n"
+    "                       manifest records which. To add case rules on top of\n"
+    "                       it, name both: --rules .../default.rules --rules case.rules\n"
     "  --out DIR            output directory, replaced atomically when the run succeeds;\n"
     "                       it must be new, empty, or earlier claims outputs (never an\n"
     "                       input, the case's folder or a folder above an input; a\n"
@@ -60,7 +63,9 @@ static const char help[] =
     "after), creditors.csv, roster.csv, review_queue.csv,\n"
     "overrides_rejected.csv, rejected_rows.csv, report.xlsx (the judges' workbook:\n"
     "汇总 summary with charts, 债权表 creditors, 待审核 review queue, 表决名册 roster),\n"
-    "claims.xlsx (申报明细: every claim row), manifest.json (inputs with SHA-256 and\n"
+    "claims.xlsx (申报明细: every claim row), payees.csv (private: each creditor's\n"
+    "bank details, from the latest operative claim naming a bank account; read by\n"
+    "'claims distribute --run DIR'), manifest.json (inputs with SHA-256 and\n"
     "row counts, rules and case digests, counts, per-stage timings), .claims-output\n"
     "(the marker that lets a later run replace DIR).\n"
     "\n"
@@ -193,6 +198,12 @@ int cl_cmd_run(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc < 0 ? CL_EXIT_OK : rc;
+    char rules[4096];
+    if (o.nrules == 0) {
+        if (!(o.rules[0] = cl_cli_rules_or_error("run", rules, sizeof rules)))
+            return CL_EXIT_INPUT;
+        o.nrules = 1;
+    }
     cl_diag d;
     cl_diag_clear(&d);
     cl_err err = check_out(&o, &d);

@@ -305,11 +305,18 @@ static void rejected_row_fn(void *ctx, size_t i, cl_cell *c)
     c[8] = text_cell(t->channel);
 }
 
-/* The summary sheet's table: per row the two tests in words. */
+/* The summary sheet's table: per row the two tests, each fact in a column of
+ * its own so that no text runs wider than a column (a long sentence in one
+ * cell was cut off by the next column). */
 static const cl_col summary_cols[] = {
     {"resolution", "议案", CL_COL_TEXT},
     {"group", "表决组", CL_COL_TEXT},
+    {"for", "同意人数", CL_COL_INT},
+    {"present", "出席人数", CL_COL_INT},
     {"headcount", "人数标准（过半数）", CL_COL_TEXT},
+    {"for_amount", "同意债权额", CL_COL_MONEY},
+    {"base_amount", "债权总额", CL_COL_MONEY},
+    {"amount_rule", "金额要求", CL_COL_TEXT},
     {"amount", "金额标准", CL_COL_TEXT},
     {"result", "结果", CL_COL_TEXT},
 };
@@ -326,28 +333,27 @@ static void summary_row_fn(void *ctx, size_t i, cl_cell *c)
     tally_view *v = ctx;
     const cl_tally_row *r = &v->t->rows[i];
     bool overall = r->type == CL_RES_REORGANIZATION && r->group == CL_GROUP_NONE;
-    char h[128], a[160], p[CL_MONEY_BUFSZ], q[CL_MONEY_BUFSZ];
     snprintf(v->buf[2], sizeof v->buf[2], "%s %s", v->m->resolutions[r->resolution].id,
              type_title(r->type));
     c[0] = text_cell(v->buf[2]);
     c[1] = text_cell(overall ? "全部表决组" : r->group >= 0 ? cl_vote_group_title(r->group) : "");
     if (overall) {
+        for (int k = 2; k < 9; k++)
+            c[k] = (cl_cell){.empty = 1};
         snprintf(v->buf[3], sizeof v->buf[3], "%lld 个表决组中 %lld 个通过",
                  (long long)r->groups, (long long)r->groups_passed);
-        c[2] = text_cell(v->buf[3]);
-        c[3] = text_cell("各表决组均通过时重整计划通过");
+        c[4] = text_cell(v->buf[3]);
+        c[7] = text_cell("各组均通过");
     } else {
-        cl_money_format(r->for_amount, p);
-        cl_money_format(r->base_amount, q);
-        snprintf(v->buf[3], sizeof v->buf[3], "同意 %lld 人 / 出席 %lld 人：%s",
-                 (long long)r->n_for, (long long)r->present, headcount_text(r, h, sizeof h));
-        snprintf(v->buf[4], sizeof v->buf[4], "同意 %s 元 / 总额 %s 元，须%s：%s", p, q,
-                 r->type == CL_RES_GENERAL ? "二分之一以上" : "三分之二以上",
-                 amount_text(r, a, sizeof a));
-        c[2] = text_cell(v->buf[3]);
-        c[3] = text_cell(v->buf[4]);
+        c[2] = int_cell(r->n_for);
+        c[3] = int_cell(r->present);
+        c[4] = text_cell(headcount_text(r, v->buf[3], sizeof v->buf[3]));
+        c[5] = int_cell(r->for_amount);
+        c[6] = int_cell(r->base_amount);
+        c[7] = text_cell(r->type == CL_RES_GENERAL ? "二分之一以上" : "三分之二以上");
+        c[8] = text_cell(amount_text(r, v->buf[4], sizeof v->buf[4]));
     }
-    c[4] = text_cell(r->passed ? "通过" : "未通过");
+    c[9] = text_cell(r->passed ? "通过" : "未通过");
 }
 
 /* ---- outputs ------------------------------------------------------------ */
@@ -398,6 +404,36 @@ static cl_err write_outputs(const tally_opts *o, tally_view *v, cl_diag *d)
     return e;
 }
 
+static bool is_overall(const cl_tally_row *r)
+{
+    return r->type == CL_RES_REORGANIZATION && r->group == CL_GROUP_NONE;
+}
+
+/* The index of a reorganization's overall row, -1 if it has none. */
+static long overall_row(const cl_tally_result *t, size_t resolution)
+{
+    for (size_t i = 0; i < t->nrows; i++)
+        if (t->rows[i].resolution == resolution && is_overall(&t->rows[i]))
+            return (long)i;
+    return -1;
+}
+
+/* One vote's two tests: "R1 (general): ..." or, indented under its
+ * reorganization plan, "  group secured: ...". */
+static void print_test_line(const tally_view *v, const cl_tally_row *r, const char *indent)
+{
+    char h[128], a[160];
+    const char *res = r->passed ? "PASSED" : "FAILED";
+    if (r->group >= 0)
+        printf("%sgroup %s: %s", indent, cl_vote_group_name(r->group), res);
+    else
+        printf("%s%s (%s): %s", indent, v->m->resolutions[r->resolution].id,
+               cl_resolution_type_name(r->type), res);
+    printf("; headcount %s: %s; amount %s: %s\n", headcount_text(r, h, sizeof h),
+           r->headcount_pass ? "pass" : "fail", amount_text(r, a, sizeof a),
+           r->amount_pass ? "pass" : "fail");
+}
+
 static void print_summary(const tally_view *v)
 {
     const cl_tally_result *t = v->t;
@@ -412,23 +448,18 @@ static void print_summary(const tally_view *v)
     printf("%s\n", *sep == ',' ? ")" : "");
     for (size_t i = 0; i < t->nrows; i++) {
         const cl_tally_row *r = &t->rows[i];
-        char h[128], a[160];
-        const char *id = v->m->resolutions[r->resolution].id;
-        const char *res = r->passed ? "PASSED" : "FAILED";
-        if (r->type == CL_RES_REORGANIZATION && r->group == CL_GROUP_NONE) {
-            printf("%s (reorganization): %s, %lld of %lld groups passed\n", id, res,
-                   (long long)r->groups_passed, (long long)r->groups);
+        if (r->group >= 0 && overall_row(t, r->resolution) >= 0)
+            continue;   /* printed under its resolution's line */
+        if (r->group >= 0 || !is_overall(r)) {
+            print_test_line(v, r, "");
             continue;
         }
-        if (r->group >= 0)
-            printf("  group %s: %s; headcount %s: %s; amount %s: %s\n", cl_vote_group_name(r->group),
-                   res, headcount_text(r, h, sizeof h), r->headcount_pass ? "pass" : "fail",
-                   amount_text(r, a, sizeof a), r->amount_pass ? "pass" : "fail");
-        else
-            printf("%s (%s): %s; headcount %s: %s; amount %s: %s\n", id,
-                   cl_resolution_type_name(r->type), res, headcount_text(r, h, sizeof h),
-                   r->headcount_pass ? "pass" : "fail", amount_text(r, a, sizeof a),
-                   r->amount_pass ? "pass" : "fail");
+        printf("%s (reorganization): %s, %lld of %lld groups passed\n",
+               v->m->resolutions[r->resolution].id, r->passed ? "PASSED" : "FAILED",
+               (long long)r->groups_passed, (long long)r->groups);
+        for (size_t k = 0; k < t->nrows; k++)
+            if (t->rows[k].resolution == r->resolution && t->rows[k].group >= 0)
+                print_test_line(v, &t->rows[k], "  ");
     }
 }
 

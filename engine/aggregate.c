@@ -78,6 +78,19 @@ static int derive_creditor_id(const hmac_key *k, EVP_MD_CTX *work, const cl_iden
     return 0;
 }
 
+cl_err cl_creditor_id(const unsigned char *key, size_t key_len, cl_id_type type,
+                      const char *id_number, char out[17], cl_diag *d)
+{
+    hmac_key k = {NULL, NULL};
+    EVP_MD_CTX *work = EVP_MD_CTX_new();
+    cl_identity id = {(uint8_t)type, id_number, {0}};
+    int failed = !work || hmac_key_init(&k, key, key_len) < 0 ||
+                 derive_creditor_id(&k, work, &id, out) < 0;
+    EVP_MD_CTX_free(work);
+    hmac_key_free(&k);
+    return failed ? cl_diag_set(d, CL_ERR_INTERNAL, "SHA-256 failed deriving creditor_id") : CL_OK;
+}
+
 /* creditor_id for the identities ids[0..n), in parallel. */
 static cl_err derive_ids(cl_batch *b, const uint32_t *ids, size_t n, cl_diag *d)
 {

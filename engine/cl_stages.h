@@ -29,6 +29,12 @@ static inline bool cl_claim_operative(const cl_claim *c)
            c->status != CL_ST_SUPERSEDED;
 }
 
+/* §5: the creditor_id of one identity (id_number normalized by cl_norm_id)
+ * under a case key: what a run derives, for callers outside a run (e.g. the
+ * generator's ballots). out gets 16 hex digits. */
+cl_err cl_creditor_id(const unsigned char *key, size_t key_len, cl_id_type type,
+                      const char *id_number, char out[17], cl_diag *d);
+
 int64_t cl_claim_confirmed(const cl_claim *c);
 /* The amount this claim counts for unsecured voting (claims.csv voting_amount). */
 int64_t cl_claim_voting(const cl_batch *b, const cl_claim *c);

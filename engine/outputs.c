@@ -644,6 +644,8 @@ cl_err cl_write_books(const cl_batch *b, const cl_table *claims, const cl_table 
                       const cl_table *review, const cl_table *roster, cl_outdir *o, int publish,
                       cl_diag *d);
 cl_err cl_write_public(const cl_batch *b, const cl_table *creditors, cl_outdir *o, cl_diag *d);
+/* Defined in outputs_payees.c: payees.csv. */
+cl_err cl_write_payees(const cl_batch *b, cl_outdir *o, cl_diag *d);
 
 cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *opts, cl_diag *d)
 {
@@ -679,6 +681,8 @@ cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *o
     for (int i = 0; i < NCSV && !err; i++)
         if (cl_outdir_note_sha256(o, csvs[i].file, sha[i]) < 0)
             err = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    if (!err)
+        err = cl_write_payees(b, o, d);   /* private: never in public/ */
     if (!err && opts->publish)
         err = cl_write_public(b, &t.creditors, o, d);
     if (!err && opts->xlsx)

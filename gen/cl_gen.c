@@ -104,8 +104,8 @@ static cl_err write_case_conf(const cl_gen_ctx *g, const char *path, cl_diag *d)
              "declaration_deadline = 2018-06-27\n"
              "# interest_allowed / other_allowed: contract defaults\n"
              "# a fixed, public key so that creditor_ids are reproducible per seed\n"
-             "creditor_key = gen-seed-%llu-not-secret\n",
-             sc, (unsigned long long)g->seed, (unsigned long long)g->seed);
+             "creditor_key = %s\n",
+             sc, (unsigned long long)g->seed, g->key);
     return write_text(path, buf, d);
 }
 
@@ -129,10 +129,15 @@ static cl_err write_readme(const cl_gen_ctx *g, const char *path, cl_diag *d)
         "  case.conf         case number, debtor, acceptance 2018-03-27, deadline 2018-06-27, key\n"
         "  submissions.csv   %lld rows (online claim submissions, incl. exact duplicates)%s\n"
         "  ledger.csv        %lld rows over %lld user accounts + %d suppliers + %d payroll accounts\n"
-        "  overrides.csv     %lld rows (reviewers' decisions, some meant to be refused)\n\n",
+        "  overrides.csv     %lld rows (reviewers' decisions, some meant to be refused)\n"
+        "  meeting.conf      the first creditors' meeting: two general resolutions\n"
+        "  ballots.csv       %lld ballots (creditor_ids under creditor_key), %lld of them\n"
+        "                    late, on an unknown resolution, under a mistyped id or\n"
+        "                    replaced by a later vote\n\n",
         sc, (unsigned long long)g->seed, (long long)st->submission_rows,
         g->gb18030 ? " [GB18030]" : "", (long long)st->ledger_rows, (long long)st->accounts,
-        CL_GEN_NSUPPLIERS, CL_GEN_NEMPLOYEES + CL_GEN_NEMP_PAID, (long long)st->override_rows);
+        CL_GEN_NSUPPLIERS, CL_GEN_NEMPLOYEES + CL_GEN_NEMP_PAID, (long long)st->override_rows,
+        (long long)st->ballot_rows, (long long)st->ballots_bad);
     ADD("Creditors\n"
         "  user claims meant operative: %lld, average declared principal %s yuan\n"
         "  suppliers: %lld in the books, owed %s yuan in total (fixed, not scaled)\n"
@@ -168,6 +173,7 @@ cl_err cl_gen_xiaoming(const cl_gen_opts *opts, const char *outdir, cl_progress 
         goto done;
     }
     g->seed = opts->seed;
+    snprintf(g->key, sizeof g->key, "gen-seed-%llu-not-secret", (unsigned long long)opts->seed);
     g->ppm = opts->scale_ppm;
     g->gb18030 = opts->encoding == CL_GEN_GB18030;
     g->st = stats;
@@ -199,6 +205,13 @@ cl_err cl_gen_xiaoming(const cl_gen_opts *opts, const char *outdir, cl_progress 
     e = cl_gen_write_submissions(g, subs, cl_outdir_path(od, "overrides.csv"), d);
     if (e != CL_OK)
         goto done;
+    if (progress)
+        cl_progress_stage(progress, "meeting.conf, ballots.csv");
+    char mconf[4096];
+    snprintf(mconf, sizeof mconf, "%s", cl_outdir_path(od, "meeting.conf"));
+    e = cl_gen_write_meeting(g, mconf, cl_outdir_path(od, "ballots.csv"), d);
+    if (e != CL_OK)
+        goto done;
     e = write_readme(g, cl_outdir_path(od, "README.txt"), d);
     if (e != CL_OK)
         goto done;
@@ -210,6 +223,7 @@ cl_err cl_gen_xiaoming(const cl_gen_opts *opts, const char *outdir, cl_progress 
                         (long long)stats->ledger_rows);
 done:
     cl_outdir_free(od);
+    free(g->voters);
     free(g);
     return e;
 }

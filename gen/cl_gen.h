@@ -1,5 +1,6 @@
 /* cl_gen.h - synthetic case generator (claims gen): a Xiaoming-Bike-like case
- * (case.conf, submissions.csv, ledger.csv, overrides.csv, README.txt) in the
+ * (case.conf, submissions.csv, ledger.csv, overrides.csv, meeting.conf,
+ * ballots.csv, README.txt) in the
  * input formats of DOMAIN.md §1-§2, byte-identical per (seed, scale). */
 #ifndef CL_GEN_H
 #define CL_GEN_H
@@ -88,6 +89,8 @@ typedef struct cl_gen_stats {
     int64_t ledger_rows;
     int64_t submission_rows;    /* incl. duplicates */
     int64_t override_rows;
+    int64_t ballot_rows;        /* ballots.csv, incl. the ones meant to be rejected */
+    int64_t ballots_bad;        /* of which meant to be rejected */
     int64_t valid_user_claims;  /* deposit/balance rows of individuals meant valid */
     int64_t valid_user_fen;     /* their declared principal, fen */
     int64_t suppliers, supplier_owed_fen;

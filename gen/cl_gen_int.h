@@ -161,8 +161,19 @@ typedef struct cl_gen_emp {
     int64_t owed;
 } cl_gen_emp;
 
+/* A creditor likely on the voting roster (an on-time claim meant valid), as
+ * its submission row wrote the identity; the meeting's ballots name them. */
+typedef struct cl_gen_voter {
+    char idtype[24];
+    char id[96];
+} cl_gen_voter;
+
 typedef struct cl_gen_ctx {
     uint64_t seed;
+    char key[64];              /* creditor_key written into case.conf */
+    cl_gen_voter *voters;
+    size_t nvoters, capvoters;
+    int oom;
     int64_t ppm;
     int gb18030;
     uint32_t naccounts;
@@ -180,6 +191,12 @@ void cl_gen_acct_ref(uint32_t i, char out[16]);    /* XM1xxxxxxx */
  * entries into e (may be NULL); returns the number of entries. */
 int cl_gen_account(uint64_t seed, uint32_t i, cl_gen_acct *a, cl_gen_entry *e);
 void cl_gen_setup_orgs(cl_gen_ctx *g);
+
+/* Remembers a likely voter (sets g->oom when out of memory). */
+void cl_gen_voter_add(cl_gen_ctx *g, const char *idtype, const char *id);
+/* meeting.conf and ballots.csv for the voters (cl_gen_meeting.c). */
+cl_err cl_gen_write_meeting(cl_gen_ctx *g, const char *conf_path, const char *ballots_path,
+                            cl_diag *d);
 
 cl_err cl_gen_write_ledger(cl_gen_ctx *g, const char *path, cl_diag *d);
 cl_err cl_gen_write_submissions(cl_gen_ctx *g, const char *subs_path, const char *ovr_path,

@@ -886,6 +886,15 @@ static void count_row(gs *s, const ev *e)
     }
 }
 
+/* An on-time claim meant valid and operative, of a user or a supplier. */
+static int likely_voter(const ev *e)
+{
+    return (e->wk == W_HOLDER || e->wk == W_FAMILY || e->wk == W_STRANGER ||
+            e->wk == W_SUPPLIER) && !is_invalid_kind(e->flavor) &&
+           !(e->flags & F_SUPERSEDED) && e->t < day0(2018, 6, 28) &&
+           e->flavor != CL_GK_NO_BOOK_NO_EVIDENCE;
+}
+
 /* ---- overrides ---------------------------------------------------------------- */
 
 typedef struct ow {
@@ -1057,6 +1066,8 @@ cl_err cl_gen_write_submissions(cl_gen_ctx *g, const char *subs_path, const char
         render(&s, dup ? &s.ev[cur->target] : cur, w, !dup);
         write_row(o, w);
         count_row(&s, cur);
+        if (!dup && likely_voter(cur))
+            cl_gen_voter_add(g, w->idtype, w->id);
         g->st->submission_rows++;
     }
     e = cl_gen_out_close(o, d);

@@ -38,6 +38,13 @@ same "$WORK/tally/ballots_rejected.csv" "$SRC/expected/ballots_rejected.csv"
 has "$WORK/stdout" "R1 (general): FAILED; headcount 4 x 2 = 8 > 6: pass"
 has "$WORK/stdout" "R2 (settlement): PASSED"
 has "$WORK/stdout" "R3 (reorganization): FAILED, 3 of 5 groups passed"
+# each group's line under its own resolution, not under the one before
+grep -A1 -F "R3 (reorganization)" "$WORK/stdout" | tail -n 1 | grep -q "^  group secured: PASSED" ||
+    { fail "group lines not under R3"; cat "$WORK/stdout" >&2; }
+grep -B1 -F "R3 (reorganization)" "$WORK/stdout" | head -n 1 | grep -q "^R2 (settlement)" ||
+    { fail "a group line before R3's line"; cat "$WORK/stdout" >&2; }
+# tally.xlsx: no text cut off by the next column
+/usr/bin/python3 "$SRC/check_widths.py" "$WORK/tally/tally.xlsx" || fail "tally.xlsx: text cut off"
 
 # a bad meeting.conf: exit 1, path:line named, previous outputs intact
 expect_rc 1 "bad meeting.conf" "$CLAIMS" tally --roster "$SRC/roster.csv" \

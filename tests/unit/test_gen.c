@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/cl_stages.h"
 #include "gen/cl_gen.h"
 #include "tests/cl_test.h"
 
@@ -352,6 +353,65 @@ static void check_case_conf(const char *dir)
     free(rd);
 }
 
+/* meeting.conf and ballots.csv: the ballots name the creditor_ids the engine
+ * derives (cl_creditor_id under case.conf's creditor_key) for identities of
+ * submissions.csv, apart from the mistyped ones; some are meant bad. */
+static void check_meeting(const char *dir, const cl_gen_stats *st)
+{
+    size_t len;
+    char *m = slurp(dir, "meeting.conf", &len);
+    CHECK(m && strstr(m, "meeting_id = M2018-1"));
+    CHECK(m && strstr(m, "resolution.R1 = general"));
+    free(m);
+    /* the creditor_ids of every well-formed PRC_ID / USCC identity */
+    char *subs = slurp(dir, "submissions.csv", &len);
+    char *ballots = slurp(dir, "ballots.csv", &len);
+    CHECK(subs && ballots);
+    if (!subs || !ballots) {
+        free(subs);
+        free(ballots);
+        return;
+    }
+    const char *key = "gen-seed-3-not-secret";
+    size_t nids = 0, cap = 1 << 16;
+    char (*ids)[17] = malloc(cap * sizeof *ids);
+    char *p = subs;
+    rec r;
+    next_rec(&p, &r);
+    while (ids && next_rec(&p, &r)) {
+        cl_id_type t = cl_id_type_parse(r.f[4], strlen(r.f[4]));
+        if (t == CL_IDT_INVALID || nids == cap)
+            continue;
+        char norm[192];
+        norm[cl_norm_id(t, r.f[5], strlen(r.f[5]), norm)] = '\0';
+        cl_diag d = {0};
+        CHECK(cl_creditor_id((const unsigned char *)key, strlen(key), t, norm, ids[nids++],
+                             &d) == CL_OK);
+    }
+    long rows = 0, known = 0, late = 0, r3 = 0;
+    p = ballots;
+    next_rec(&p, &r);
+    CHECK_EQ_STR(r.f[3], "creditor_id");
+    while (next_rec(&p, &r)) {
+        rows++;
+        for (size_t i = 0; i < nids; i++)
+            if (!strcmp(ids[i], r.f[3])) {
+                known++;
+                break;
+            }
+        late += strcmp(r.f[6], "2018-07-27 18:00:00") > 0;
+        r3 += !strcmp(r.f[2], "R3");
+    }
+    CHECK_EQ_INT(rows, st->ballot_rows);
+    CHECK_MSG(known * 100 > rows * 95 && known < rows, "%ld of %ld ballots name a claimant",
+              known, rows);
+    CHECK(late > 0 && r3 > 0 && st->ballots_bad > late + r3);
+    CHECK(rows > 1000);
+    free(ids);
+    free(subs);
+    free(ballots);
+}
+
 int main(void)
 {
     char root[] = "/tmp/cl_test_gen_XXXXXX";
@@ -375,8 +435,9 @@ int main(void)
     CHECK(gen(big, 100000, 3, &sbig));
 
     /* determinism */
-    const char *files[] = { "case.conf", "submissions.csv", "ledger.csv", "overrides.csv", "README.txt" };
-    for (int i = 0; i < 5; i++)
+    const char *files[] = { "case.conf", "submissions.csv", "ledger.csv", "overrides.csv",
+                            "README.txt", "meeting.conf", "ballots.csv" };
+    for (int i = 0; i < 7; i++)
         CHECK_MSG(same_file(a, b, files[i]), "%s differs between two runs of seed 3", files[i]);
     CHECK(!same_file(a, c, "submissions.csv"));
     CHECK(!same_file(a, c, "ledger.csv"));
@@ -422,6 +483,7 @@ int main(void)
     check_ledger(a, &sa);
     check_overrides(a, &sa);
     check_case_conf(a);
+    check_meeting(a, &sa);
 
     /* a bad output location is an error, not a crash */
     cl_gen_opts o = { .scale_ppm = 10000, .seed = 1 };
