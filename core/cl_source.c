@@ -112,10 +112,14 @@ cl_err cl_source_read_all(const cl_source *s, cl_bytes *out, cl_diag *d)
     memset(out, 0, sizeof *out);
     switch (s->kind) {
     case CL_SRC_MEMORY:
+        if (!s->data && s->len)
+            return cl_diag_set(d, CL_ERR_INPUT, "%s: no data given", label);
         out->data = s->len ? s->data : "";
         out->len = s->len;
         return CL_OK;
     case CL_SRC_STREAM: {
+        if (!s->read)
+            return cl_diag_set(d, CL_ERR_INPUT, "%s: no read callback given", label);
         cl_err err = read_stream(label, s->read, s->user, &out->heap_, &out->len, d);
         out->data = out->heap_;
         return err;
@@ -164,7 +168,7 @@ cl_err cl_source_slurp(const cl_source *s, char **data, size_t *len, cl_diag *d)
 {
     *data = NULL;
     *len = 0;
-    if (s->kind == CL_SRC_STREAM)   /* already a NUL-terminated heap copy */
+    if (s->kind == CL_SRC_STREAM && s->read)   /* already a NUL-terminated heap copy */
         return read_stream(cl_source_label(s), s->read, s->user, data, len, d);
     cl_bytes b;
     cl_err err = cl_source_read_all(s, &b, d);
