@@ -54,10 +54,13 @@ static cl_err read_stream(const char *label, cl_read_fn fn, void *user, char **o
             p = q;
             cap *= 2;
         }
+        errno = 0;
         ssize_t r = fn(user, p + n, cap - n - 1);
-        if (r < 0) {
+        if (r < 0 || (size_t)r > cap - n - 1) {
+            int e = errno;
             free(p);
-            return cl_diag_set(d, CL_ERR_IO, "%s: read failed", label);
+            return cl_diag_set(d, CL_ERR_IO, "%s: read failed%s%s", label, r < 0 && e ? ": " : "",
+                               r < 0 && e ? strerror(e) : "");
         }
         if (r == 0)
             break;
@@ -109,10 +112,14 @@ cl_err cl_source_read_all(const cl_source *s, cl_bytes *out, cl_diag *d)
     memset(out, 0, sizeof *out);
     switch (s->kind) {
     case CL_SRC_MEMORY:
+        if (!s->data && s->len)
+            return cl_diag_set(d, CL_ERR_INPUT, "%s: no data given", label);
         out->data = s->len ? s->data : "";
         out->len = s->len;
         return CL_OK;
     case CL_SRC_STREAM: {
+        if (!s->read)
+            return cl_diag_set(d, CL_ERR_INPUT, "%s: no read callback given", label);
         cl_err err = read_stream(label, s->read, s->user, &out->heap_, &out->len, d);
         out->data = out->heap_;
         return err;
@@ -120,6 +127,8 @@ cl_err cl_source_read_all(const cl_source *s, cl_bytes *out, cl_diag *d)
     case CL_SRC_PATH:
         break;
     }
+    if (!s->path || !*s->path)
+        return cl_diag_set(d, CL_ERR_INPUT, "%s: no file name given", label);
     int fd = -1;
     off_t size = 0;
     cl_err err = open_regular(label, s->path, &fd, &size, d);
@@ -157,6 +166,10 @@ void cl_bytes_release(cl_bytes *b)
 
 cl_err cl_source_slurp(const cl_source *s, char **data, size_t *len, cl_diag *d)
 {
+    *data = NULL;
+    *len = 0;
+    if (s->kind == CL_SRC_STREAM && s->read)   /* already a NUL-terminated heap copy */
+        return read_stream(cl_source_label(s), s->read, s->user, data, len, d);
     cl_bytes b;
     cl_err err = cl_source_read_all(s, &b, d);
     if (err)

@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 
 #include "core/cl_money.h"
+#include "core/cl_source.h"
 #include "core/cl_time.h"
 #include "engine/cl_model.h"
 #include "ingest/cl_conf.h"
@@ -72,24 +73,27 @@ static void key_file_path(const char *conf_path, char *out, size_t cap)
 
 static cl_err read_key_file(const char *path, cl_case *c, cl_diag *d)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return cl_diag_set(d, CL_ERR_IO, "%s: %s", path, strerror(errno));
-    char hex[256] = {0};
-    size_t n = fread(hex, 1, sizeof hex - 1, f);
-    fclose(f);
+    cl_source src = cl_source_path(path);
+    char *hex = NULL;
+    size_t n = 0;
+    cl_err err = cl_source_slurp(&src, &hex, &n, d);
+    if (err)
+        return err;
     while (n && (hex[n - 1] == '\n' || hex[n - 1] == '\r' || hex[n - 1] == ' '))
         n--;
     if (n < 32 || n % 2 || n / 2 > sizeof c->key)
-        return cl_diag_set(d, CL_ERR_CONFIG, "%s: expected 32 to 128 hex digits", path);
-    for (size_t i = 0; i < n / 2; i++) {
+        err = cl_diag_set(d, CL_ERR_CONFIG, "%s: expected 32 to 128 hex digits", path);
+    for (size_t i = 0; !err && i < n / 2; i++) {
         int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
-            return cl_diag_set(d, CL_ERR_CONFIG, "%s: not a hex key", path);
-        c->key[i] = (unsigned char)(hi * 16 + lo);
+            err = cl_diag_set(d, CL_ERR_CONFIG, "%s: not a hex key", path);
+        else
+            c->key[i] = (unsigned char)(hi * 16 + lo);
     }
-    c->key_len = n / 2;
-    return CL_OK;
+    free(hex);
+    if (!err)
+        c->key_len = n / 2;
+    return err;
 }
 
 static cl_err create_key_file(const char *path, cl_case *c, cl_diag *d)

@@ -8,12 +8,23 @@
 #include "ingest/cl_csv.h"
 
 typedef struct cl_input_facts {
-    char path[4096];
+    char path[4096];         /* the source's label */
     char sha256[65];
     uint64_t bytes;
     uint64_t rows;
     const char *encoding;
 } cl_input_facts;
+
+/* Each input from a byte source (a file, a memory buffer, a COPY stream);
+ * every message and facts->path name the source's label. The path versions
+ * below are the same with the path as the label. A missing, unreadable or
+ * non-regular file is CL_ERR_INPUT naming it. */
+cl_err cl_load_submissions_src(cl_batch *b, const cl_source *src, cl_encoding enc,
+                               cl_input_facts *facts, cl_diag *d);
+cl_err cl_load_ledger_src(cl_batch *b, const cl_source *src, cl_encoding enc,
+                          cl_input_facts *facts, cl_diag *d);
+cl_err cl_load_overrides_src(cl_batch *b, const cl_source *src, cl_encoding enc,
+                             cl_input_facts *facts, cl_diag *d);
 
 cl_err cl_load_submissions(cl_batch *b, const char *path, cl_encoding enc,
                            cl_input_facts *facts, cl_diag *d);

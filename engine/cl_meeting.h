@@ -38,7 +38,10 @@ typedef struct cl_meeting {
     cl_resolution_type *types;   /* per resolution, for cl_tally_input */
 } cl_meeting;
 
+/* Each reader also takes a byte source (core/cl_source.h: a file, memory, a
+ * stream); messages name its label. The path versions use the path. */
 cl_err cl_meeting_load(const char *path, cl_meeting **out, cl_diag *d);
+cl_err cl_meeting_load_src(const cl_source *src, cl_meeting **out, cl_diag *d);
 void cl_meeting_free(cl_meeting *m);
 /* Index of the resolution with that id, or -1. */
 int cl_meeting_find(const cl_meeting *m, const char *id, size_t len);
@@ -64,6 +67,7 @@ typedef struct cl_roster {
 } cl_roster;
 
 cl_err cl_roster_load(const char *path, cl_encoding enc, cl_roster **out, cl_diag *d);
+cl_err cl_roster_load_src(const cl_source *src, cl_encoding enc, cl_roster **out, cl_diag *d);
 void cl_roster_free(cl_roster *r);
 /* The tally's view of the roster (borrows r's arrays). */
 void cl_roster_view(const cl_roster *r, cl_tally_roster *view);
@@ -100,6 +104,8 @@ typedef struct cl_ballots {
 
 cl_err cl_ballots_load(const char *path, cl_encoding enc, const cl_meeting *m,
                        const cl_roster *r, int nthreads, cl_ballots **out, cl_diag *d);
+cl_err cl_ballots_load_src(const cl_source *src, cl_encoding enc, const cl_meeting *m,
+                           const cl_roster *r, int nthreads, cl_ballots **out, cl_diag *d);
 void cl_ballots_free(cl_ballots *b);
 
 #endif

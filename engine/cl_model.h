@@ -190,6 +190,7 @@ const char *cl_group_name(cl_group g);
 typedef struct cl_bad_row {
     const char *file;
     uint32_t line;
+    uint32_t col;           /* 1-based field number of `column` in the file; 0: the row */
     const char *column;
     const char *reason;
     const char *raw;

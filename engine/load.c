@@ -120,8 +120,10 @@ static void *push_row(chunk_state *c, size_t size)
     return r;
 }
 
-static int push_bad(loader *l, chunk_state *c, const cl_csv_row *row, const char *column,
-                    const char *reason)
+/* A bad row; spec_col is the spec entry of the offending column (-1: the
+ * row as a whole), named in the message with its field number. */
+static int push_bad(loader *l, chunk_state *c, const cl_csv_row *row, int spec_col,
+                    const char *column, const char *reason)
 {
     if (c->nbad == c->bad_cap) {
         size_t cap = c->bad_cap ? c->bad_cap * 2 : 16;
@@ -134,6 +136,7 @@ static int push_bad(loader *l, chunk_state *c, const cl_csv_row *row, const char
     cl_bad_row *b = &c->bad[c->nbad++];
     b->file = cl_arena_strndup(c->arena, l->file->path, strlen(l->file->path));
     b->line = (uint32_t)row->line;
+    b->col = spec_col >= 0 && l->hdr->index[spec_col] >= 0 ? (uint32_t)l->hdr->index[spec_col] + 1 : 0;
     b->column = column;
     b->reason = cl_arena_strndup(c->arena, reason, strlen(reason));
     b->raw = cl_arena_strndup(c->arena, row->raw, row->raw_len);
@@ -351,7 +354,7 @@ static int sub_row(void *ctx, int chunk, const cl_csv_row *row)
     loader *l = ctx;
     chunk_state *c = &l->chunks[chunk];
     if (row->error)
-        return push_bad(l, c, row, "", row->error) < 0 ? -1 : 0;
+        return push_bad(l, c, row, -1, "", row->error) < 0 ? -1 : 0;
     cl_sub *s = push_row(c, sizeof *s);
     if (!s || fill_sub(l, c, row, s) < 0) {
         l->oom = CL_ERR_NOMEM;
@@ -381,10 +384,10 @@ static cl_err concat_rows(loader *l, void **out, size_t *n)
     return CL_OK;
 }
 
-static cl_err open_input(const char *path, cl_encoding enc, const cl_csv_col *spec, int nspec,
-                         cl_csv_file **f, cl_csv_header *h, cl_diag *d)
+static cl_err open_input(const cl_source *src, cl_encoding enc, const cl_csv_col *spec,
+                         int nspec, cl_csv_file **f, cl_csv_header *h, cl_diag *d)
 {
-    cl_err err = cl_csv_load(path, enc, f, d);
+    cl_err err = cl_csv_load_source(src, enc, f, d);
     if (err)
         return err;
     return cl_csv_bind(*f, spec, nspec, h, d);
@@ -401,14 +404,16 @@ static cl_err parse_input(loader *l, cl_csv_row_fn fn, int nthreads, cl_diag *d)
 
 /* Reads a file whose rows become one record each (submissions, overrides):
  * parsed in chunks by `nthreads`, concatenated in file order. */
-static cl_err load_records(cl_batch *b, const char *path, cl_encoding enc, const cl_csv_col *spec,
-                           int nspec, cl_csv_row_fn fn, size_t row_size, int nthreads,
-                           void **rows, size_t *nrows, cl_input_facts *facts, cl_diag *d)
+static cl_err load_records(cl_batch *b, const cl_source *src, cl_encoding enc,
+                           const cl_csv_col *spec, int nspec, cl_csv_row_fn fn, size_t row_size,
+                           int nthreads, void **rows, size_t *nrows, cl_input_facts *facts,
+                           cl_diag *d)
 {
+    const char *path = cl_source_label(src);
     cl_csv_file *f = NULL;
     cl_csv_header h = {0};
     loader l = {0};
-    cl_err err = open_input(path, enc, spec, nspec, &f, &h, d);
+    cl_err err = open_input(src, enc, spec, nspec, &f, &h, d);
     if (err)
         goto done;
     if ((err = setup_loader(&l, f, &h, spec, nthreads, row_size, &b->cfg)))
@@ -433,8 +438,15 @@ done:
 cl_err cl_load_submissions(cl_batch *b, const char *path, cl_encoding enc,
                            cl_input_facts *facts, cl_diag *d)
 {
+    cl_source src = cl_source_path(path);
+    return cl_load_submissions_src(b, &src, enc, facts, d);
+}
+
+cl_err cl_load_submissions_src(cl_batch *b, const cl_source *src, cl_encoding enc,
+                               cl_input_facts *facts, cl_diag *d)
+{
     void *rows = NULL;
-    cl_err err = load_records(b, path, enc, sub_spec, S_NCOLS, sub_row, sizeof(cl_sub),
+    cl_err err = load_records(b, src, enc, sub_spec, S_NCOLS, sub_row, sizeof(cl_sub),
                               b->nthreads, &rows, &b->nsubs, facts, d);
     b->subs = rows;
     return err;
@@ -530,7 +542,7 @@ static int ledger_bad(loader *l, chunk_state *c, const cl_csv_row *row, int col,
     while (n < f.len && n > 0 && ((unsigned char)f.p[n] & 0xC0) == 0x80)
         n--;   /* do not cut a UTF-8 sequence */
     snprintf(msg, sizeof msg, "%s: '%.*s'", what, (int)n, f.p);
-    return push_bad(l, c, row, ledger_spec[col].name, msg) < 0 ? -1 : 0;
+    return push_bad(l, c, row, col, ledger_spec[col].name, msg) < 0 ? -1 : 0;
 }
 
 /* A validated ledger row waiting in its chunk's batch. A lookup in an index
@@ -667,7 +679,7 @@ static int ledger_row(void *ctx, int chunk, const cl_csv_row *row)
     loader *l = ctx;
     chunk_state *c = &l->chunks[chunk];
     if (row->error)
-        return push_bad(l, c, row, "", row->error) < 0 ? -1 : 0;
+        return push_bad(l, c, row, -1, "", row->error) < 0 ? -1 : 0;
     cl_field ref = field_of(l, row, L_ACCOUNT);
     size_t rb, rn = trim_bounds(ref.p, ref.len, &rb);
     if (rn == 0)
@@ -1151,11 +1163,19 @@ done:
 cl_err cl_load_ledger(cl_batch *b, const char *path, cl_encoding enc,
                       cl_input_facts *facts, cl_diag *d)
 {
+    cl_source src = cl_source_path(path);
+    return cl_load_ledger_src(b, &src, enc, facts, d);
+}
+
+cl_err cl_load_ledger_src(cl_batch *b, const cl_source *src, cl_encoding enc,
+                          cl_input_facts *facts, cl_diag *d)
+{
+    const char *path = cl_source_label(src);
     cl_csv_file *f = NULL;
     cl_csv_header h = {0};
     loader l = {0};
     const char **raw = NULL;
-    cl_err err = open_input(path, enc, ledger_spec, L_NCOLS, &f, &h, d);
+    cl_err err = open_input(src, enc, ledger_spec, L_NCOLS, &f, &h, d);
     if (err)
         goto done;
     if ((err = setup_loader(&l, f, &h, ledger_spec, b->nthreads, sizeof(acct_acc), &b->cfg)))
@@ -1209,7 +1229,7 @@ static int override_row(void *ctx, int chunk, const cl_csv_row *row)
     loader *l = ctx;
     chunk_state *c = &l->chunks[chunk];
     if (row->error)
-        return push_bad(l, c, row, "", row->error) < 0 ? -1 : 0;
+        return push_bad(l, c, row, -1, "", row->error) < 0 ? -1 : 0;
     cl_override *o = push_row(c, sizeof *o);
     if (!o)
         goto oom;
@@ -1238,8 +1258,15 @@ oom:
 cl_err cl_load_overrides(cl_batch *b, const char *path, cl_encoding enc,
                          cl_input_facts *facts, cl_diag *d)
 {
+    cl_source src = cl_source_path(path);
+    return cl_load_overrides_src(b, &src, enc, facts, d);
+}
+
+cl_err cl_load_overrides_src(cl_batch *b, const cl_source *src, cl_encoding enc,
+                             cl_input_facts *facts, cl_diag *d)
+{
     void *rows = NULL;
-    cl_err err = load_records(b, path, enc, override_spec, O_NCOLS, override_row,
+    cl_err err = load_records(b, src, enc, override_spec, O_NCOLS, override_row,
                               sizeof(cl_override), 1, &rows, &b->noverrides, facts, d);
     b->overrides = rows;
     return err;

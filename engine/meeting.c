@@ -93,11 +93,18 @@ static cl_err meeting_check(const cl_meeting *m, const cl_conf *c, int opens_lin
 
 cl_err cl_meeting_load(const char *path, cl_meeting **out, cl_diag *d)
 {
+    cl_source src = cl_source_path(path);
+    return cl_meeting_load_src(&src, out, d);
+}
+
+cl_err cl_meeting_load_src(const cl_source *src, cl_meeting **out, cl_diag *d)
+{
+    const char *path = cl_source_label(src);
     cl_conf *c = NULL;
     cl_meeting *m = NULL;
     int opens_line = 0, closes_line = 0;
     *out = NULL;
-    cl_err e = cl_conf_load(path, &c, d);
+    cl_err e = cl_conf_load_source(src, &c, d);
     if (e)
         return e;
     m = calloc(1, sizeof *m);
@@ -372,6 +379,12 @@ static void roster_fallback(roster_ctx *x)
 
 cl_err cl_roster_load(const char *path, cl_encoding enc, cl_roster **out, cl_diag *d)
 {
+    cl_source src = cl_source_path(path);
+    return cl_roster_load_src(&src, enc, out, d);
+}
+
+cl_err cl_roster_load_src(const cl_source *src, cl_encoding enc, cl_roster **out, cl_diag *d)
+{
     cl_csv_file *f = NULL;
     cl_csv_header h = {0};
     roster_ctx x = {.d = d};
@@ -382,7 +395,7 @@ cl_err cl_roster_load(const char *path, cl_encoding enc, cl_roster **out, cl_dia
         e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if ((e = cl_csv_load(path, enc, &f, d)) ||
+    if ((e = cl_csv_load_source(src, enc, &f, d)) ||
         (e = cl_csv_bind(f, roster_cols, R_NCOLS, &h, d)))
         goto done;
     x.r = r;
@@ -621,6 +634,13 @@ static cl_err chunk_error(const ballots_ctx *x, cl_err e, cl_diag *d)
 cl_err cl_ballots_load(const char *path, cl_encoding enc, const cl_meeting *m,
                        const cl_roster *r, int nthreads, cl_ballots **out, cl_diag *d)
 {
+    cl_source src = cl_source_path(path);
+    return cl_ballots_load_src(&src, enc, m, r, nthreads, out, d);
+}
+
+cl_err cl_ballots_load_src(const cl_source *src, cl_encoding enc, const cl_meeting *m,
+                           const cl_roster *r, int nthreads, cl_ballots **out, cl_diag *d)
+{
     cl_csv_file *f = NULL;
     cl_csv_header h = {0};
     ballots_ctx x = {.m = m, .r = r};
@@ -631,7 +651,7 @@ cl_err cl_ballots_load(const char *path, cl_encoding enc, const cl_meeting *m,
         e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if ((e = cl_csv_load(path, enc, &f, d)) ||
+    if ((e = cl_csv_load_source(src, enc, &f, d)) ||
         (e = cl_csv_bind(f, ballot_cols, B_NCOLS, &h, d)))
         goto done;
     x.f = f;

@@ -92,11 +92,15 @@ static cl_err check_bad_rows(const cl_batch *b, long max_bad, cl_diag *d)
     if (b->nbad == 0 || (long)b->nbad <= max_bad)
         return CL_OK;
     const cl_bad_row *r = &b->bad[0];
+    char where[160] = "";
+    if (r->column[0] && r->col)
+        snprintf(where, sizeof where, "%u: column %u (%s):", r->col, r->col, r->column);
+    else if (r->column[0])
+        snprintf(where, sizeof where, " column %s:", r->column);
     return cl_diag_set(d, CL_ERR_INPUT,
-                       "%s:%u:%s%s %s (%zu bad row%s in all; nothing was written; "
+                       "%s:%u:%s %s (%zu bad row%s in all; nothing was written; "
                        "--max-bad-rows N skips up to N and lists them in rejected_rows.csv)",
-                       r->file, r->line, r->column[0] ? " column " : "", r->column, r->reason,
-                       b->nbad, b->nbad == 1 ? "" : "s");
+                       r->file, r->line, where, r->reason, b->nbad, b->nbad == 1 ? "" : "s");
 }
 
 static cl_err load_inputs(run_state *s, const cl_run_opts *o, cl_diag *d)

@@ -1,11 +1,10 @@
 /* cl_conf.c - reader of `key = value` files (case.conf, meeting.conf). It
- * loads the file into one buffer, splits it into lines, and cuts each line
+ * copies the source (a file, memory, a stream: core/cl_source) into one
+ * buffer, splits it into lines, and cuts each line
  * into a trimmed key and value in place; callers validate the keys. */
 #include "ingest/cl_conf.h"
 
-#include <errno.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,48 +40,6 @@ static void trim(char **b, char **e)
         else
             break;
     }
-}
-
-/* Reads the whole file, NUL-terminated, into *buf. */
-static cl_err read_file(const char *path, char **buf, size_t *len, cl_diag *d)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return cl_diag_set(d, CL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    cl_err err = CL_OK;
-    size_t cap = 4096, n = 0;
-    char *p = malloc(cap);
-    if (!p) {
-        err = cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    for (;;) {
-        if (cap - n < 2) {
-            char *q = realloc(p, cap * 2);
-            if (!q) {
-                err = cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
-                goto done;
-            }
-            p = q;
-            cap *= 2;
-        }
-        size_t got = fread(p + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f))
-        err = cl_diag_set(d, CL_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
-done:
-    fclose(f);
-    if (err) {
-        free(p);
-        return err;
-    }
-    p[n] = '\0';
-    *buf = p;
-    *len = n;
-    return CL_OK;
 }
 
 static const cl_conf_entry *find_entry(const cl_conf *c, const char *key)
@@ -131,6 +88,13 @@ static size_t count_lines(const char *p, size_t n)
 
 cl_err cl_conf_load(const char *path, cl_conf **out, cl_diag *d)
 {
+    cl_source src = cl_source_path(path);
+    return cl_conf_load_source(&src, out, d);
+}
+
+cl_err cl_conf_load_source(const cl_source *src, cl_conf **out, cl_diag *d)
+{
+    const char *path = cl_source_label(src);
     *out = NULL;
     cl_conf *c = calloc(1, sizeof *c);
     if (!c)
@@ -143,7 +107,7 @@ cl_err cl_conf_load(const char *path, cl_conf **out, cl_diag *d)
         err = cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
         goto fail;
     }
-    if ((err = read_file(path, &buf, &n, d)) != CL_OK)
+    if ((err = cl_source_slurp(src, &buf, &n, d)) != CL_OK)
         goto fail;
     c->priv_ = buf;
     c->entries = calloc(count_lines(buf, n), sizeof *c->entries);

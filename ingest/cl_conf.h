@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "core/cl_error.h"
+#include "core/cl_source.h"
 
 typedef struct cl_conf_entry {
     const char *key;
@@ -22,7 +23,7 @@ typedef struct cl_conf_entry {
 } cl_conf_entry;
 
 typedef struct cl_conf {
-    char *path;
+    char *path;              /* the source's label */
     cl_conf_entry *entries;
     size_t count;
     void *priv_;
@@ -31,8 +32,11 @@ typedef struct cl_conf {
 /* A line without '=' or with an empty key is CL_ERR_CONFIG
  * "path:LINE: expected 'key = value'"; a key given twice is CL_ERR_CONFIG
  * "path:LINE: duplicate key 'k' (first on line N)"; a line that is not valid
- * UTF-8 is CL_ERR_ENCODING "path:LINE: ..."; an unreadable file is CL_ERR_IO
- * naming the path. On error *out is NULL. */
+ * UTF-8 is CL_ERR_ENCODING "path:LINE: ..."; a missing, unreadable or
+ * non-regular file is CL_ERR_INPUT naming it (a failing read: CL_ERR_IO). On
+ * error *out is NULL. Messages name the source's label; cl_conf_load is the
+ * same with the path as the label. */
+cl_err cl_conf_load_source(const cl_source *src, cl_conf **out, cl_diag *d);
 cl_err cl_conf_load(const char *path, cl_conf **out, cl_diag *d);
 void cl_conf_free(cl_conf *c);
 

@@ -1,10 +1,12 @@
-/* cl_csv.c - loading a CSV file: mmap (or read) the bytes, hash them
+/* cl_csv.c - loading a CSV source: read the bytes (a file mapped, memory
+ * borrowed, a stream read whole: core/cl_source), hash them
  * (SHA-256 for the audit manifest), validate UTF-8 in the same pass, strip a
  * BOM, and convert GB18030 to UTF-8 with iconv when the bytes are not UTF-8
  * or the caller forces it. Header binding and parsing live in
  * cl_csv_parse.c.
  *
- * Error positions: "path:LINE:COL:" where LINE is the 1-based physical line
+ * The bytes come from a cl_source (a file, memory, a stream); messages name
+ * its label. Error positions: "LABEL:LINE:COL:" where LINE is the 1-based physical line
  * and COL the 1-based character (code point) position in that line for
  * invalid UTF-8, and the 1-based byte position for bad GB18030 bytes. */
 #include "ingest/cl_csv.h"
@@ -12,7 +14,6 @@
 #include "ingest/cl_utf8.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <iconv.h>
 #include <openssl/evp.h>
 #include <omp.h>
@@ -22,7 +23,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -31,9 +31,8 @@
 #define HASH_BLOCK ((size_t)1 << 20)   /* hash + validate 1 MiB at a time */
 
 typedef struct csv_priv {
-    void *map;          /* mmap of the file, or NULL */
-    size_t map_len;
-    char *raw_heap;     /* the file read into memory when mmap was impossible */
+    cl_bytes raw;       /* the source's bytes: a file mapped, memory borrowed,
+                           a stream read to its end (core/cl_source) */
     char *utf8_heap;    /* converted text (GB18030 input) */
     /* SHA-256 of the raw bytes, computed by a thread while the file is
      * parsed (large files) or at load (small ones) */
@@ -166,69 +165,6 @@ static size_t char_col(const char *s, size_t off, size_t bom)
     for (size_t i = ls; i < off; i++)
         if (((unsigned char)s[i] & 0xC0) != 0x80) col++;
     return col;
-}
-
-/* ---- reading ------------------------------------------------------------- */
-
-static cl_err read_fd(int fd, const char *path, char **out, size_t *len, cl_diag *d)
-{
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    if (!b) return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
-    for (;;) {
-        if (n == cap) {
-            char *nb = realloc(b, cap * 2);
-            if (!nb) { free(b); return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path); }
-            b = nb;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, b + n, cap - n);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) {
-            int e = errno;
-            free(b);
-            return cl_diag_set(d, CL_ERR_IO, "%s: read failed: %s", path, strerror(e));
-        }
-        if (r == 0) break;
-        n += (size_t)r;
-    }
-    *out = b;
-    *len = n;
-    return CL_OK;
-}
-
-/* Maps the file (or reads it when it cannot be mapped) into f->priv_. */
-static cl_err map_file(cl_csv_file *f, const char **raw, size_t *len, cl_diag *d)
-{
-    csv_priv *pv = f->priv_;
-    struct stat st;
-    cl_err err = CL_OK;
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return cl_diag_set(d, CL_ERR_IO, "%s: %s", f->path, strerror(errno));
-    if (fstat(fd, &st) != 0) {
-        err = cl_diag_set(d, CL_ERR_IO, "%s: %s", f->path, strerror(errno));
-        goto done;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        err = cl_diag_set(d, CL_ERR_IO, "%s: %s", f->path, strerror(EISDIR));
-        goto done;
-    }
-    if (S_ISREG(st.st_mode) && st.st_size > 0) {
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (m != MAP_FAILED) {
-            (void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
-            pv->map = m;
-            pv->map_len = (size_t)st.st_size;
-            *raw = m;
-            *len = (size_t)st.st_size;
-            goto done;
-        }
-    }
-    err = read_fd(fd, f->path, &pv->raw_heap, len, d);
-    *raw = pv->raw_heap;
-done:
-    close(fd);
-    return err;
 }
 
 /* ---- hashing and validation ------------------------------------------------ */
@@ -418,6 +354,13 @@ static cl_err gb18030_to_utf8(cl_csv_file *f, const char *raw, size_t len, int a
 
 cl_err cl_csv_load(const char *path, cl_encoding enc, cl_csv_file **out, cl_diag *d)
 {
+    cl_source src = cl_source_path(path);
+    return cl_csv_load_source(&src, enc, out, d);
+}
+
+cl_err cl_csv_load_source(const cl_source *src, cl_encoding enc, cl_csv_file **out, cl_diag *d)
+{
+    const char *path = cl_source_label(src);
     cl_csv_file *f = calloc(1, sizeof *f);
     const char *raw = NULL;
     size_t len = 0, bad = SIZE_MAX, bom = 0;
@@ -427,7 +370,10 @@ cl_err cl_csv_load(const char *path, cl_encoding enc, cl_csv_file **out, cl_diag
         cl_csv_file_free(f);
         return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
     }
-    if ((err = map_file(f, &raw, &len, d)) != CL_OK) goto fail;
+    csv_priv *pv = f->priv_;
+    if ((err = cl_source_read_all(src, &pv->raw, d)) != CL_OK) goto fail;
+    raw = pv->raw.data;
+    len = pv->raw.len;
     f->raw_bytes = len;
     if (len == 0) {
         err = cl_diag_set(d, CL_ERR_CSV, "%s: empty file (no header row)", path);
@@ -467,8 +413,7 @@ void cl_csv_file_free(cl_csv_file *f)
     csv_priv *pv = f->priv_;
     join_hash(f);
     if (pv) {
-        if (pv->map) munmap(pv->map, pv->map_len);
-        free(pv->raw_heap);
+        cl_bytes_release(&pv->raw);
         free(pv->utf8_heap);
         free(pv->memo.chunks);
         free(pv);
@@ -480,15 +425,15 @@ void cl_csv_file_free(cl_csv_file *f)
 void cl_csv_release(const cl_csv_file *f, size_t begin, size_t end)
 {
     const csv_priv *pv = f ? f->priv_ : NULL;
-    if (!pv || !pv->map || end <= begin)
+    if (!pv || !pv->raw.map_ || end <= begin)
         return;
     /* f->data points into the mapping (past a BOM at most) */
-    uintptr_t base = (uintptr_t)pv->map;
+    uintptr_t base = (uintptr_t)pv->raw.map_;
     uintptr_t lo = (uintptr_t)(f->data + begin), hi = (uintptr_t)(f->data + end);
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     lo = (lo + page - 1) & ~(page - 1);
     hi &= ~(page - 1);
-    if (lo < base || hi <= lo || hi > base + pv->map_len)
+    if (lo < base || hi <= lo || hi > base + pv->raw.map_len_)
         return;
     (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "core/cl_error.h"
+#include "core/cl_source.h"
 
 typedef enum cl_encoding {
     CL_ENC_AUTO = 0,   /* valid UTF-8 -> UTF-8, else GB18030 */
@@ -25,19 +26,26 @@ typedef enum cl_encoding {
 int cl_encoding_parse(const char *s);
 const char *cl_encoding_name(cl_encoding e);
 
-/* A file decoded to UTF-8 in memory (mmap of the file when it is already
- * UTF-8; a converted copy otherwise). */
+/* A source decoded to UTF-8 in memory (the mapped file or the caller's
+ * buffer when it is already UTF-8; a converted copy otherwise). */
 typedef struct cl_csv_file {
-    char *path;            /* as given */
+    char *path;            /* the source's label: every message names it */
     const char *data;      /* UTF-8 text, BOM removed */
     size_t len;
     cl_encoding encoding;  /* what the bytes were */
-    uint64_t raw_bytes;    /* size on disk */
-    unsigned char sha256[32]; /* of the raw bytes on disk: read it through
+    uint64_t raw_bytes;    /* size of the raw bytes */
+    unsigned char sha256[32]; /* of the raw bytes: read it through
                                  cl_csv_sha256() (computed in the background) */
     void *priv_;
 } cl_csv_file;
 
+/* Loads a CSV from a byte source: a file is mapped, a memory buffer is
+ * borrowed when it is UTF-8 (the caller keeps it alive until
+ * cl_csv_file_free), a stream is read to its end. Messages name the source's
+ * label. A missing, unreadable or non-regular file is CL_ERR_INPUT. */
+cl_err cl_csv_load_source(const cl_source *src, cl_encoding enc, cl_csv_file **out,
+                          cl_diag *d);
+/* The same for a path (the label is the path). */
 cl_err cl_csv_load(const char *path, cl_encoding enc, cl_csv_file **out, cl_diag *d);
 /* The SHA-256 of the raw bytes (waits for the background digest of a large
  * file); NULL if hashing failed. */

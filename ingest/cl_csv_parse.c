@@ -234,12 +234,44 @@ line_end:
     return 1;
 }
 
-static cl_err stray_quote(rec_parser *rp, size_t s, size_t off, cl_diag *d)
+/* The opening quote of the quoted field that the last quote at or before off
+ * closed (libcsv stops just past it), scanning the record from qf; off when
+ * there is none. */
+static size_t open_quote_before(const char *p, size_t qf, size_t off)
+{
+    size_t open = off;
+    int inq = 0;
+    while (off > qf && p[off] != '"') off--;
+    for (size_t i = qf; i < off; i++) {
+        if (p[i] != '"') continue;
+        if (!inq) { inq = 1; open = i; }
+        else if (i + 1 < off && p[i + 1] == '"') i++;
+        else inq = 0;
+    }
+    return inq ? open : SIZE_MAX;
+}
+
+/* A quote at off that libcsv refused. When it closes a quoted field that
+ * opened on an earlier line, the likely mistake is a quote left open there:
+ * the message names the line where the field opened and where the parser
+ * gave up. */
+static cl_err stray_quote(rec_parser *rp, size_t s, size_t qf, size_t off, cl_diag *d)
 {
     char name[128] = "";
     uint64_t line = rp->line + count_nl(rp->data + s, off - s);
     int field = rp->nfields + 1;
     if (rp->is_body) header_name(rp->f, field - 1, name, sizeof name);
+    size_t open = rp->lp.quoted ? open_quote_before(rp->data, qf, off) : SIZE_MAX;
+    uint64_t open_line = open == SIZE_MAX ? line : rp->line + count_nl(rp->data + s, open - s);
+    if (open_line < line)
+        return cl_diag_set(d, CL_ERR_CSV,
+                           "%s:%llu:%d: field %d%s%s%s: the quoted field opened on this line "
+                           "is not closed properly: the parser gave up on line %llu, where a "
+                           "quote is followed by text (a closing quote missing on line %llu, "
+                           "or a quote inside the field not doubled)",
+                           rp->f->path, (unsigned long long)open_line, field, field,
+                           name[0] ? " (" : "", name, name[0] ? ")" : "",
+                           (unsigned long long)line, (unsigned long long)open_line);
     return cl_diag_set(d, CL_ERR_CSV, "%s:%llu:%d: field %d%s%s%s: %s", rp->f->path,
                        (unsigned long long)line, field, field, name[0] ? " (" : "", name,
                        name[0] ? ")" : "",
@@ -261,8 +293,12 @@ static cl_err unterminated(rec_parser *rp, size_t s, cl_diag *d)
         else if (i + 1 < rp->end && p[i + 1] == '"') i++;
         else inq = 0;
     }
-    return cl_diag_set(d, CL_ERR_CSV, "%s:%llu: unterminated quoted field (opened on this line)",
-                       rp->f->path, (unsigned long long)(rp->line + count_nl(p + s, open - s)));
+    size_t last = rp->end > s && p[rp->end - 1] == '\n' ? rp->end - 1 : rp->end;
+    return cl_diag_set(d, CL_ERR_CSV,
+                       "%s:%llu: unterminated quoted field (opened on this line; still open "
+                       "where the parser gave up, at the end of the input on line %llu)",
+                       rp->f->path, (unsigned long long)(rp->line + count_nl(p + s, open - s)),
+                       (unsigned long long)(rp->line + count_nl(p + s, last - s)));
 }
 
 /* A record holding quotes: delimit it by quote parity and parse it with
@@ -296,7 +332,7 @@ static cl_err quoted_record(rec_parser *rp, size_t s, size_t qf, cl_csv_row *row
     if (rp->oom || (k < e - qf && csv_error(&rp->lp) != CSV_EPARSE))
         return cl_diag_set(d, CL_ERR_NOMEM, "%s:%llu: out of memory", rp->f->path,
                            (unsigned long long)rp->line);
-    if (k < e - qf) return stray_quote(rp, s, qf + k, d);
+    if (k < e - qf) return stray_quote(rp, s, qf, qf + k, d);
     if (open_at_eof || csv_fini(&rp->lp, on_field, on_row, rp) != 0) return unterminated(rp, s, d);
     if (rp->oom)
         return cl_diag_set(d, CL_ERR_NOMEM, "%s:%llu: out of memory", rp->f->path,

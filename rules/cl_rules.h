@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "core/cl_error.h"
+#include "core/cl_source.h"
 
 typedef enum cl_vtype {
     CL_VT_TEXT = 0,
@@ -84,6 +85,12 @@ typedef struct cl_ruleset cl_ruleset;
  * first error is returned in d as "file:line:col: message". */
 cl_err cl_ruleset_load(const char *path, const cl_rule_schema *schema,
                        const cl_rule_env *env, cl_ruleset **out, cl_diag *d);
+/* The same from a byte source (a file, memory, a stream); messages name its
+ * label. List files resolve relative to the rule file's directory for a
+ * path source, else to the working directory. A missing, unreadable or
+ * non-regular rule file is CL_ERR_INPUT naming it. */
+cl_err cl_ruleset_load_source(const cl_source *source, const cl_rule_schema *schema,
+                              const cl_rule_env *env, cl_ruleset **out, cl_diag *d);
 void cl_ruleset_free(cl_ruleset *rs);
 
 /* `claims rules check`: compiles and writes every error to `report` as

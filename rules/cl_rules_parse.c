@@ -531,44 +531,21 @@ static int add_regex(parser *p, const rl_token *t)
     return rs->nres++;
 }
 
-static int read_file(const char *path, char **buf, size_t *n)
+/* Reads a list file whole (core/cl_source); on failure *why is the reason
+ * without the file name ("No such file or directory", "not a regular
+ * file (a directory)"). */
+static cl_err read_list_file(const char *path, char **buf, size_t *n, cl_diag *d,
+                             const char **why)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno;
-    size_t cap = 4096, len = 0;
-    char *b = malloc(cap);
-    int err = 0;
-    while (b) {
-        if (len + 1 >= cap) {
-            char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-        size_t got = fread(b + len, 1, cap - 1 - len, f);
-        len += got;
-        if (got == 0) {
-            if (ferror(f))
-                err = errno ? errno : EIO;
-            break;
-        }
-    }
-    fclose(f);
-    if (!b)
-        return ENOMEM;
+    cl_source src = cl_source_path(path);
+    cl_err err = cl_source_slurp(&src, buf, n, d);
     if (err) {
-        free(b);
-        return err;
+        size_t pl = strlen(path);
+        *why = strncmp(d->msg, path, pl) == 0 && d->msg[pl] == ':' ? d->msg + pl + 2 : d->msg;
+        if (!strncmp(*why, "cannot open: ", 13))
+            *why += 13;
     }
-    b[len] = 0;
-    *buf = b;
-    *n = len;
-    return 0;
+    return err;
 }
 
 static bool is_trim(char c)
@@ -625,10 +602,10 @@ static int load_list(parser *p, const rl_token *t)
         }
     char *buf = NULL;
     size_t n = 0;
-    int err = read_file(path, &buf, &n);
-    if (err) {
-        rl_error_add(p->errs, t->line, t->col, "cannot read list file '%s': %s", t->s,
-                     strerror(err));
+    cl_diag rd = {0};
+    const char *why = "";
+    if (read_list_file(path, &buf, &n, &rd, &why)) {
+        rl_error_add(p->errs, t->line, t->col, "cannot read list file '%s': %s", t->s, why);
         free(path);
         return -1;
     }
@@ -1239,22 +1216,24 @@ static int err_cmp(const void *a, const void *b)
 /* Compiles `path`. On success *out is the rule set (NULL when errors were
  * found: they are in errs, sorted). *src receives the file text for carets.
  * Returns CL_ERR_IO / CL_ERR_NOMEM for failures that are not rule errors. */
-static cl_err compile(const char *path, const cl_rule_schema *schema, const cl_rule_env *env,
-                      cl_ruleset **out, rl_errors *errs, char **src, cl_diag *d)
+static cl_err compile(const cl_source *source, const cl_rule_schema *schema,
+                      const cl_rule_env *env, cl_ruleset **out, rl_errors *errs, char **src,
+                      cl_diag *d)
 {
+    const char *path = cl_source_label(source);
     static const cl_rule_env no_env = {NULL, 0, INT64_MAX};
     cl_err rc = CL_OK;
     size_t n = 0;
     parser p = {.path = path, .schema = schema, .env = env ? env : &no_env, .errs = errs};
     *out = NULL;
     *src = NULL;
-    int e = read_file(path, src, &n);
-    if (e)
-        return cl_diag_set(d, e == ENOMEM ? CL_ERR_NOMEM : CL_ERR_IO, "%s: cannot read: %s",
-                           path, strerror(e));
+    cl_err rerr = cl_source_slurp(source, src, &n, d);
+    if (rerr)
+        return rerr;
     cl_ruleset *rs = calloc(1, sizeof *rs);
     p.rs = rs;
-    p.dir = cl_path_dir(path);
+    /* list files: beside a rule file; else relative to the working directory */
+    p.dir = source->kind == CL_SRC_PATH ? cl_path_dir(source->path) : strdup(".");
     p.md = EVP_MD_CTX_new();
     if (!rs || !p.dir || !p.md || !(rs->arena = cl_arena_create(0)))
         goto nomem;
@@ -1298,10 +1277,18 @@ done:
 cl_err cl_ruleset_load(const char *path, const cl_rule_schema *schema,
                        const cl_rule_env *env, cl_ruleset **out, cl_diag *d)
 {
+    cl_source source = cl_source_path(path);
+    return cl_ruleset_load_source(&source, schema, env, out, d);
+}
+
+cl_err cl_ruleset_load_source(const cl_source *source, const cl_rule_schema *schema,
+                              const cl_rule_env *env, cl_ruleset **out, cl_diag *d)
+{
+    const char *path = cl_source_label(source);
     rl_errors errs = {0};
     char *src = NULL;
     *out = NULL;
-    cl_err rc = compile(path, schema, env, out, &errs, &src, d);
+    cl_err rc = compile(source, schema, env, out, &errs, &src, d);
     if (rc == CL_OK && errs.n)
         rc = cl_diag_set(d, CL_ERR_RULES, "%s:%d:%d: %s", path, errs.v[0].line, errs.v[0].col,
                          errs.v[0].msg);
@@ -1375,7 +1362,8 @@ int cl_ruleset_check(const char *path, const cl_rule_schema *schema,
     cl_ruleset *rs = NULL;
     cl_diag d = {0};
     int count;
-    if (compile(path, schema, env, &rs, &errs, &src, &d) != CL_OK) {
+    cl_source source = cl_source_path(path);
+    if (compile(&source, schema, env, &rs, &errs, &src, &d) != CL_OK) {
         fprintf(report, "%s: error: %s\n", path,
                 strncmp(d.msg, path, strlen(path)) ? d.msg : d.msg + strlen(path) + 2);
         count = 1;

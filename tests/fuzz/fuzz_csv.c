@@ -2,13 +2,13 @@
  * detection, BOM, GB18030 conversion), bind and parse arbitrary bytes, and
  * check that a parse split into 2..8 chunks on record boundaries yields the
  * same rows (fields, line numbers, row errors) and the same first error as a
- * single-chunk parse. A first byte 0x01/0x02 forces UTF-8/GB18030. */
+ * single-chunk parse. A first byte 0x01/0x02 forces UTF-8/GB18030. The
+ * bytes are a memory source (borrowed, not copied), so AddressSanitizer sees
+ * any read past the input's end. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "ingest/cl_csv.h"
 
@@ -64,18 +64,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         data++;
         size--;
     }
-    int fd = memfd_create("fuzz_csv", MFD_CLOEXEC);
-    if (fd < 0) abort();
-    if (size && write(fd, data, size) != (ssize_t)size) abort();
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    cl_source src = cl_source_memory("fuzz input", data, size);
 
     cl_csv_file *f = NULL;
     cl_csv_header h;
     cl_diag d1, d2;
     out o1 = {0}, o2 = {0};
     cl_csv_chunk ch[8];
-    if (cl_csv_load(path, enc, &f, &d1) != CL_OK) goto done;
+    if (cl_csv_load_source(&src, enc, &f, &d1) != CL_OK) goto done;
     if (f->raw_bytes != size) abort();
     if (cl_csv_bind(f, spec, 3, &h, &d1) != CL_OK) goto done;
     if (h.body_offset > f->len) abort();
@@ -101,6 +97,5 @@ done:
     free(o1.p);
     free(o2.p);
     cl_csv_file_free(f);
-    close(fd);
     return 0;
 }

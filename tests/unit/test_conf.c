@@ -113,10 +113,33 @@ static void test_errors(void)
     cl_conf *c = NULL;
     char path[512];
     snprintf(path, sizeof path, "%s/does-not-exist.conf", dir);
-    CHECK_EQ_INT(cl_conf_load(path, &c, &d), CL_ERR_IO);
+    /* missing or a directory: bad input naming it (exit 1), not an I/O failure */
+    CHECK_EQ_INT(cl_conf_load(path, &c, &d), CL_ERR_INPUT);
     CHECK(c == NULL);
     CHECK(strstr(d.msg, path) != NULL);
+    CHECK_EQ_INT(cl_conf_load(dir, &c, &d), CL_ERR_INPUT);
+    CHECK(c == NULL);
+    CHECK(strstr(d.msg, "a directory") != NULL);
     cl_conf_free(NULL);
+}
+
+/* From memory: the caller's (read-only) bytes are not written to, and the
+ * messages name the label. */
+static void test_memory(void)
+{
+    static const char good[] = "\xEF\xBB\xBF" "case_no = (2026) 1\n# c\ndebtor=A#1\n";
+    cl_source m = cl_source_memory("db:case", good, sizeof good - 1);
+    cl_conf *c = NULL;
+    cl_diag d = {0};
+    CHECK_EQ_INT(cl_conf_load_source(&m, &c, &d), CL_OK);
+    CHECK(c && c->count == 2);
+    CHECK_EQ_STR(c ? c->path : NULL, "db:case");
+    CHECK_EQ_STR(cl_conf_find(c, "debtor") ? cl_conf_find(c, "debtor")->value : NULL, "A#1");
+    cl_conf_free(c);
+    static const char bad[] = "a = 1\nno key here\n";
+    m = cl_source_memory("request body", bad, sizeof bad - 1);
+    CHECK_EQ_INT(cl_conf_load_source(&m, &c, &d), CL_ERR_CONFIG);
+    CHECK_EQ_STR(d.msg, "request body:2: expected 'key = value'");
 }
 
 static void test_sample(void)
@@ -144,6 +167,7 @@ int main(void)
     test_empty_file();
     test_errors();
     test_sample();
+    test_memory();
     static const char *names[] = {"good.conf", "empty.conf", "comments.conf", "bad.conf"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char p[512];

@@ -251,6 +251,37 @@ static void test_ballots_and_tally(void)
     cl_meeting_free(m);
 }
 
+/* meeting.conf and the roster from memory: the same result, messages naming
+ * the label; a missing file is bad input. */
+static void test_sources(void)
+{
+    static const char conf[] = "meeting_id = M1\nopens_at = 2018-05-03 09:00\n"
+                               "closes_at = 2018-05-10 18:00\nresolution.R1 = 一般\n";
+    cl_source s = cl_source_memory("db:meeting", conf, sizeof conf - 1);
+    cl_meeting *m = NULL;
+    cl_diag d = {0};
+    CHECK_EQ_INT(cl_meeting_load_src(&s, &m, &d), CL_OK);
+    CHECK(m && m->nresolutions == 1 && !strcmp(m->meeting_id, "M1"));
+    cl_meeting_free(m);
+    static const char bad[] = "meeting_id = M1\nopens_at\n";
+    s = cl_source_memory("request body", bad, sizeof bad - 1);
+    CHECK_EQ_INT(cl_meeting_load_src(&s, &m, &d), CL_ERR_CONFIG);
+    CHECK_EQ_STR(d.msg, "request body:2: expected 'key = value'");
+
+    static const char roster[] = "creditor_id,ordinary,secured,employee,tax,unsecured_voting,"
+                                 "secured_voting,groups\na,100.00,0,0,0,100.00,0,small_ordinary\n";
+    s = cl_source_memory("db:roster", roster, sizeof roster - 1);
+    cl_roster *r = NULL;
+    CHECK_EQ_INT(cl_roster_load_src(&s, CL_ENC_AUTO, &r, &d), CL_OK);
+    CHECK(r && r->n == 1 && r->unsecured_voting[0] == 10000);
+    cl_roster_free(r);
+    r = NULL;
+    char missing[600];
+    snprintf(missing, sizeof missing, "%s/no-roster.csv", dir);
+    CHECK_EQ_INT(cl_roster_load(missing, CL_ENC_AUTO, &r, &d), CL_ERR_INPUT);
+    CHECK(strstr(d.msg, missing) != NULL);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -261,6 +292,7 @@ int main(void)
     test_roster_with_group_columns();
     test_roster_fallback_and_errors();
     test_ballots_and_tally();
+    test_sources();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

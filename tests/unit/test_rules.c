@@ -629,12 +629,32 @@ static void test_errors(void)
                  "err.rules:1:36: unexpected text '张三' (names are ASCII; text goes in quotes)");
     /* an empty file is a valid, empty rule set */
     CHECK_EQ_STR(load_error("# nothing yet\n"), "(loaded)");
-    /* a missing rule file is an I/O error, not a rule error */
+    /* a missing rule file or a directory is bad input naming it (exit 1), not a
+     * rule error and not an internal one */
     cl_ruleset *rs = NULL;
     cl_diag d = {0};
-    CHECK_EQ_INT(cl_ruleset_load("/nonexistent/x.rules", &schema, &env, &rs, &d), CL_ERR_IO);
-    CHECK_EQ_STR(d.msg, "/nonexistent/x.rules: cannot read: No such file or directory");
+    CHECK_EQ_INT(cl_ruleset_load("/nonexistent/x.rules", &schema, &env, &rs, &d), CL_ERR_INPUT);
+    CHECK_EQ_STR(d.msg, "/nonexistent/x.rules: cannot open: No such file or directory");
     CHECK(rs == NULL);
+    CHECK_EQ_INT(cl_ruleset_load(tmpdir, &schema, &env, &rs, &d), CL_ERR_INPUT);
+    CHECK(strstr(d.msg, "not a regular file (a directory)") != NULL);
+    CHECK(rs == NULL);
+
+    /* from memory: the same rule, the same error, named by the label */
+    const char *text = rule_text("fields", NULL, "nme == \"a\"");
+    cl_source m = cl_source_memory("request body", text, strlen(text));
+    CHECK_EQ_INT(cl_ruleset_load_source(&m, &schema, &env, &rs, &d), CL_ERR_RULES);
+    CHECK_EQ_STR(d.msg, "request body:3:9: unknown field 'nme'");
+    CHECK(rs == NULL);
+    text = rule_text("fields", NULL, "name == \"a\"");
+    m = cl_source_memory("db:rules", text, strlen(text));
+    CHECK_EQ_INT(cl_ruleset_load_source(&m, &schema, &env, &rs, &d), CL_OK);
+    const char *path = write_file("same.rules", text);
+    cl_ruleset *rp = NULL;
+    CHECK_EQ_INT(cl_ruleset_load(path, &schema, &env, &rp, &d), CL_OK);
+    CHECK(rs && rp && !strcmp(cl_ruleset_digest(rs), cl_ruleset_digest(rp)));
+    cl_ruleset_free(rs);
+    cl_ruleset_free(rp);
 }
 
 static void test_check_report(void)
@@ -692,7 +712,7 @@ static void test_check_report(void)
     f = open_memstream(&out, &n);
     CHECK_EQ_INT(cl_ruleset_check("/nonexistent/x.rules", &schema, &env, f), 1);
     fclose(f);
-    CHECK_EQ_STR(out, "/nonexistent/x.rules: error: cannot read: No such file or directory\n");
+    CHECK_EQ_STR(out, "/nonexistent/x.rules: error: cannot open: No such file or directory\n");
     free(out);
 }
 
