@@ -5,10 +5,12 @@
 
 #include "core/cl_outdir.h"
 #include "engine/cl_model.h"
+#include "reports/cl_report.h"
 
 typedef struct cl_output_opts {
     int xlsx;      /* write report.xlsx and claims.xlsx */
     int publish;   /* write public/creditors.csv and public/creditors.xlsx */
+    cl_xlsx_many_fn write_books;   /* NULL: cl_report_xlsx_many (threads) */
 } cl_output_opts;
 
 /* Writes claims.csv, creditors.csv, roster.csv, review_queue.csv,

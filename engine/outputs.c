@@ -1,6 +1,7 @@
 /* outputs.c - the run's tables (contract §10) described for reports/:
  * claims, creditors, roster, review queue, refused overrides, rejected rows,
  * the judges' workbook and the public (masked) creditor list. */
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -649,10 +650,11 @@ static void free_tables(tables *t)
 /* Defined in outputs_book.c: the workbooks and the public list. */
 cl_err cl_write_books(const cl_batch *b, const cl_table *claims, const cl_table *creditors,
                       const cl_table *review, const cl_table *roster, cl_outdir *o, int publish,
-                      cl_diag *d);
+                      cl_xlsx_many_fn write_books, cl_diag *d);
 cl_err cl_write_public(const cl_batch *b, const cl_table *creditors, cl_outdir *o, cl_diag *d);
 
-cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *opts, cl_diag *d)
+static cl_err write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *opts,
+                            cl_diag *d)
 {
     tables t;
     cl_err err = build_tables(b, &t);
@@ -689,7 +691,19 @@ cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *o
     if (!err && opts->publish)
         err = cl_write_public(b, &t.creditors, o, d);
     if (!err && opts->xlsx)
-        err = cl_write_books(b, &t.claims, &t.creditors, &t.review, &t.roster, o, opts->publish, d);
+        err = cl_write_books(b, &t.claims, &t.creditors, &t.review, &t.roster, o, opts->publish,
+                             opts->write_books, d);
     free_tables(&t);
+    return err;
+}
+
+/* The writers size their parallel parts by the calling thread's OpenMP
+ * setting: the batch's thread count for this call, the caller's put back. */
+cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *opts, cl_diag *d)
+{
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(b->nthreads);
+    cl_err err = write_outputs(b, o, opts, d);
+    omp_set_num_threads(saved);
     return err;
 }

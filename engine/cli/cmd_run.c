@@ -1,4 +1,7 @@
-/* cmd_run.c - `claims run`: the nightly batch from the command line. */
+/* cmd_run.c - `claims run`: the nightly batch from the command line. The
+ * command picks what the library leaves to its caller: the default rule
+ * set (CLAIMS_RULES), the case key file, the worker threads, and child
+ * processes for the workbooks. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +10,11 @@
 #include "core/cl_error.h"
 #include "engine/cl_run.h"
 #include "engine/cli/cl_cli.h"
+#include "engine/cli/cl_cli_run.h"
+
+#ifndef CL_DEFAULT_RULES
+#define CL_DEFAULT_RULES "rules/default.rules"
+#endif
 
 static const char help[] =
     "usage: claims run --case CASE.conf --submissions S.csv --ledger L.csv --out DIR\n"
@@ -85,7 +93,7 @@ static int parse_long(const char *s, long min, long max, long *out)
     return 0;
 }
 
-static int parse_args(int argc, char **argv, cl_run_opts *o)
+static int parse_args(int argc, char **argv, cl_run_opts *o, const char **case_path)
 {
     int c;
     long v;
@@ -93,7 +101,7 @@ static int parse_args(int argc, char **argv, cl_run_opts *o)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'c': o->case_path = optarg; break;
+        case 'c': *case_path = optarg; break;
         case 's': o->submissions = optarg; break;
         case 'l': o->ledger = optarg; break;
         case 'o': o->overrides = optarg; break;
@@ -138,13 +146,34 @@ static int parse_args(int argc, char **argv, cl_run_opts *o)
         cl_cli_error("run: unexpected argument '%s'", argv[optind]);
         return CL_EXIT_USAGE;
     }
-    const char *missing = !o->case_path ? "--case" : !o->submissions ? "--submissions"
+    const char *missing = !*case_path ? "--case" : !o->submissions ? "--submissions"
                         : !o->ledger ? "--ledger" : !o->out ? "--out" : NULL;
     if (missing) {
         cl_cli_error("run: %s is required (see 'claims run --help')", missing);
         return CL_EXIT_USAGE;
     }
     return 0;
+}
+
+/* The shipped default rule set, or the one CLAIMS_RULES names. */
+static const char *default_rules_path(void)
+{
+    const char *env = getenv("CLAIMS_RULES");
+    return env && *env ? env : CL_DEFAULT_RULES;
+}
+
+static cl_err run(cl_run_opts *o, const char *case_path, cl_diag *d)
+{
+    cl_case cfg;
+    cl_err err = cl_case_load(case_path, &cfg, d);
+    if (!err)
+        err = cl_cli_case_key(case_path, &cfg, d);
+    if (!err) {
+        o->cfg = &cfg;
+        err = cl_run(o, d);
+    }
+    cl_case_release(&cfg);
+    return err;
 }
 
 int cl_cmd_run(int argc, char **argv)
@@ -154,12 +183,16 @@ int cl_cmd_run(int argc, char **argv)
     o.xlsx = 1;
     o.progress = -1;
     o.summary = stdout;
-    int rc = parse_args(argc, argv, &o);
+    o.write_books = cl_cli_write_books;
+    const char *case_path = NULL;
+    int rc = parse_args(argc, argv, &o, &case_path);
     if (rc)
         return rc < 0 ? CL_EXIT_OK : rc;
+    if (o.nrules == 0)
+        o.rules[o.nrules++] = default_rules_path();
     cl_diag d;
     cl_diag_clear(&d);
-    cl_err err = cl_run(&o, &d);
+    cl_err err = run(&o, case_path, &d);
     if (err) {
         cl_cli_error("%s", d.msg[0] ? d.msg : cl_strerror(err));
         return cl_exit_code(err);
