@@ -18,6 +18,13 @@ typedef struct cl_output_opts {
  * the staging directory. */
 cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *opts, cl_diag *d);
 
+/* One of the run's CSV tables (by name: "claims", "creditors", "roster",
+ * "review_queue", "overrides_rejected", "rejected_rows"), the same bytes as
+ * its file, to a sink: a memory buffer, a write callback (a COPY stream, an
+ * HTTP body) or a file. The caller finishes the sink. Needs a decided batch. */
+cl_err cl_write_table(const cl_batch *b, const char *name, cl_audience a, cl_sink *s,
+                      cl_diag *d);
+
 /* Human-readable reason for a code (Chinese, English); rule codes take the
  * message of the first rule naming them. */
 const char *cl_code_reason_zh(const cl_batch *b, int code);

@@ -707,3 +707,27 @@ cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *o
     omp_set_num_threads(saved);
     return err;
 }
+
+cl_err cl_write_table(const cl_batch *b, const char *name, cl_audience a, cl_sink *s, cl_diag *d)
+{
+    if (b->decided != 2)
+        return cl_diag_set(d, CL_ERR_USAGE, "%s: the batch is not decided", name);
+    tables t;
+    cl_err err = build_tables(b, &t);
+    if (err) {
+        free_tables(&t);
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    }
+    const cl_table *all[] = {&t.claims, &t.creditors, &t.roster, &t.review, &t.refused, &t.bad};
+    const cl_table *pick = NULL;
+    for (size_t i = 0; i < sizeof all / sizeof all[0] && !pick; i++)
+        if (!strcmp(all[i]->name, name))
+            pick = all[i];
+    if (!pick)
+        err = cl_diag_set(d, CL_ERR_USAGE, "no table '%s' (claims, creditors, roster, "
+                                           "review_queue, overrides_rejected, rejected_rows)", name);
+    else
+        err = cl_report_csv_to(s, pick, a, b->nthreads, d);
+    free_tables(&t);
+    return err;
+}
