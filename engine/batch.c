@@ -99,8 +99,9 @@ static cl_err load_input(cl_batch *b, const cl_source *src, cl_encoding enc,
 {
     static const char *const names[] = {"", "ledger", "submissions", "", "overrides"};
     if (b->decided || (b->loaded & bit))
-        return cl_diag_set(d, CL_ERR_USAGE, "%s: the %s %s", cl_source_label(src), names[bit],
-                           b->decided ? "come too late: the batch is decided" : "are loaded already");
+        return cl_diag_set(d, CL_ERR_USAGE, "%s: the %s input %s", cl_source_label(src),
+                           names[bit], b->decided ? "comes too late: the batch is decided"
+                                                  : "was loaded already");
     cl_err err = need_path(src, names[bit], d);
     if (err)
         return err;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tests/cl_test.h"
+#include "core/cl_outdir.h"
 #include "core/cl_sink.h"
 #include "engine/cl_batch.h"
 #include "engine/cl_outputs.h"
@@ -342,6 +343,41 @@ static void test_sinks_and_command(void)
     cl_batch_free(b);
 }
 
+/* The library writes a run's outputs, workbooks included, on its own
+ * threads (no child process, no changed zlib): the same CSV bytes as the
+ * memory sink, and workbooks that are zip files. */
+static void test_library_outputs(void)
+{
+    cl_batch *b = decided_batch(2);
+    if (!b)
+        return;
+    cl_diag d;
+    cl_diag_clear(&d);
+    cl_outdir *o = NULL;
+    CHECK_EQ_INT(cl_outdir_begin(tmp_path("lib"), &o, &d), CL_OK);
+    cl_output_opts oo = {1, 1, NULL};
+    CHECK_MSG(cl_write_outputs(b, o, &oo, &d) == CL_OK, "%s", d.msg);
+    CHECK_EQ_INT(cl_outdir_commit(o, &d), CL_OK);
+    cl_outdir_free(o);
+    cl_sink *mem = NULL;
+    CHECK_EQ_INT(cl_sink_memory(NULL, &mem, &d), CL_OK);
+    CHECK_EQ_INT(cl_write_table(b, "roster", CL_AUDIENCE_INTERNAL, mem, &d), CL_OK);
+    CHECK_EQ_INT(cl_sink_finish(mem, NULL, &d), CL_OK);
+    size_t mlen, flen = 0;
+    const char *mbytes = cl_sink_bytes(mem, &mlen);
+    char *file = read_file(tmp_path("lib/roster.csv"), &flen);
+    CHECK(file && flen == mlen && memcmp(file, mbytes, mlen) == 0);
+    free(file);
+    const char *books[] = {"lib/report.xlsx", "lib/claims.xlsx", "lib/public/creditors.xlsx"};
+    for (int i = 0; i < 3; i++) {
+        char *x = read_file(tmp_path(books[i]), &flen);
+        CHECK_MSG(x && flen > 1000 && memcmp(x, "PK\003\004", 4) == 0, "%s", books[i]);
+        free(x);
+    }
+    cl_sink_free(mem);
+    cl_batch_free(b);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/cl_test_batch.XXXXXX");
@@ -355,6 +391,7 @@ int main(void)
     test_misuse();
     test_case_without_key();
     test_sinks_and_command();
+    test_library_outputs();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)
