@@ -7,6 +7,7 @@
  * only files (cl_source.h), a source they refuse with CL_ERR_USAGE is
  * written to a temporary file and given as a path instead. */
 #include <omp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,6 +379,68 @@ static void test_library_outputs(void)
     cl_batch_free(b);
 }
 
+/* Two batches at once on two threads of one process (as in a service):
+ * each decides and renders its creditor list; both equal one alone. */
+typedef struct worker_arg {
+    const char *rules;
+    cl_err err;
+    char *csv;
+    size_t len;
+} worker_arg;
+
+static void *batch_worker(void *vp)
+{
+    worker_arg *w = vp;
+    cl_diag d;
+    cl_diag_clear(&d);
+    cl_batch_opts o = {test_case(), 2, 0, NULL};
+    cl_batch *b = NULL;
+    cl_sink *mem = NULL;
+    char pl[600], ps[600], po[600];   /* tmp_path's buffers are not for threads */
+    snprintf(pl, sizeof pl, "%s/ledger.csv", tmpdir);
+    snprintf(ps, sizeof ps, "%s/submissions.csv", tmpdir);
+    snprintf(po, sizeof po, "%s/overrides.csv", tmpdir);
+    cl_source rules = cl_source_path(w->rules);
+    cl_source ledger = cl_source_path(pl);
+    cl_source subs = cl_source_path(ps);
+    cl_source ov = cl_source_path(po);
+    if (!(w->err = cl_batch_create(&o, &b, &d)) && !(w->err = cl_batch_add_rules(b, &rules, &d)) &&
+        !(w->err = cl_batch_load_ledger(b, &ledger, CL_ENC_AUTO, NULL, &d)) &&
+        !(w->err = cl_batch_load_submissions(b, &subs, CL_ENC_AUTO, NULL, &d)) &&
+        !(w->err = cl_batch_load_overrides(b, &ov, CL_ENC_AUTO, NULL, &d)) &&
+        !(w->err = cl_batch_decide(b, &d)) && !(w->err = cl_sink_memory(NULL, &mem, &d)) &&
+        !(w->err = cl_write_table(b, "creditors", CL_AUDIENCE_PUBLIC, mem, &d)) &&
+        !(w->err = cl_sink_finish(mem, NULL, &d))) {
+        const char *p = cl_sink_bytes(mem, &w->len);
+        w->csv = malloc(w->len + 1);
+        if (w->csv)
+            memcpy(w->csv, p, w->len + 1);
+    }
+    cl_sink_free(mem);
+    cl_batch_free(b);
+    return NULL;
+}
+
+static void test_concurrent_batches(void)
+{
+    const char *rules = rules_path();
+    worker_arg one = {rules, 0, NULL, 0}, two[2] = {{rules, 0, NULL, 0}, {rules, 0, NULL, 0}};
+    batch_worker(&one);
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        CHECK_EQ_INT(pthread_create(&th[i], NULL, batch_worker, &two[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    CHECK_EQ_INT(one.err, CL_OK);
+    for (int i = 0; i < 2; i++) {
+        CHECK_EQ_INT(two[i].err, CL_OK);
+        CHECK(one.csv && two[i].csv && two[i].len == one.len &&
+              memcmp(two[i].csv, one.csv, one.len) == 0);
+        free(two[i].csv);
+    }
+    free(one.csv);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/cl_test_batch.XXXXXX");
@@ -392,6 +455,7 @@ int main(void)
     test_case_without_key();
     test_sinks_and_command();
     test_library_outputs();
+    test_concurrent_batches();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)
