@@ -1,4 +1,7 @@
-/* cmd_run.c - `claims run`: the nightly batch from the command line. */
+/* cmd_run.c - `claims run`: the nightly batch from the command line. The
+ * command picks what the library leaves to its caller: the default rule
+ * set (CLAIMS_RULES), the case key file, the worker threads, and child
+ * processes for the workbooks. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +12,7 @@
 #include "core/cl_path.h"
 #include "engine/cl_run.h"
 #include "cli/cl_cli.h"
+#include "cli/cl_cli_run.h"
 
 static const char help[] =
     "usage: claims run --case CASE.conf --submissions S.csv --ledger L.csv --out DIR\n"
@@ -105,7 +109,7 @@ static int parse_long(const char *s, long min, long max, long *out)
     return 0;
 }
 
-static int parse_args(int argc, char **argv, cl_run_opts *o)
+static int parse_args(int argc, char **argv, cl_run_opts *o, const char **case_path)
 {
     int c;
     long v;
@@ -113,7 +117,7 @@ static int parse_args(int argc, char **argv, cl_run_opts *o)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'c': o->case_path = optarg; break;
+        case 'c': *case_path = optarg; break;
         case 's': o->submissions = optarg; break;
         case 'l': o->ledger = optarg; break;
         case 'o': o->overrides = optarg; break;
@@ -159,7 +163,7 @@ static int parse_args(int argc, char **argv, cl_run_opts *o)
         cl_cli_error("run: unexpected argument '%s'", argv[optind]);
         return CL_EXIT_USAGE;
     }
-    const char *missing = !o->case_path ? "--case" : !o->submissions ? "--submissions"
+    const char *missing = !*case_path ? "--case" : !o->submissions ? "--submissions"
                         : !o->ledger ? "--ledger" : !o->out ? "--out" : NULL;
     if (missing) {
         cl_cli_error("run: %s is required (see 'claims run --help')", missing);
@@ -169,23 +173,36 @@ static int parse_args(int argc, char **argv, cl_run_opts *o)
 }
 
 /* Refuses an --out that would destroy the case or an input, before any work. */
-static cl_err check_out(const cl_run_opts *o, cl_diag *d)
+static cl_err check_out(const cl_run_opts *o, const char *case_path, cl_diag *d)
 {
-    const char *in[6 + 8];
+    const char *in[5 + 8];
     size_t n = 0;
-    char *dir = cl_path_dir(o->case_path);
+    char *dir = cl_path_dir(case_path);
     char key[4096];
     snprintf(key, sizeof key, "%s/case.key", dir ? dir : ".");
     free(dir);
-    in[n++] = o->case_path;
+    in[n++] = case_path;
     in[n++] = key;
     in[n++] = o->submissions;
     in[n++] = o->ledger;
     in[n++] = o->overrides;
-    in[n++] = o->nrules ? NULL : cl_default_rules_path();
     for (int i = 0; i < o->nrules; i++)
         in[n++] = o->rules[i];
     return cl_outdir_check(o->out, in, n, d);
+}
+
+static cl_err run(cl_run_opts *o, const char *case_path, cl_diag *d)
+{
+    cl_case cfg;
+    cl_err err = cl_case_load(case_path, &cfg, d);
+    if (!err)
+        err = cl_cli_case_key(case_path, &cfg, d);
+    if (!err) {
+        o->cfg = &cfg;
+        err = cl_run(o, d);
+    }
+    cl_case_release(&cfg);
+    return err;
 }
 
 int cl_cmd_run(int argc, char **argv)
@@ -195,7 +212,9 @@ int cl_cmd_run(int argc, char **argv)
     o.xlsx = 1;
     o.progress = -1;
     o.summary = stdout;
-    int rc = parse_args(argc, argv, &o);
+    o.write_books = cl_cli_write_books;
+    const char *case_path = NULL;
+    int rc = parse_args(argc, argv, &o, &case_path);
     if (rc)
         return rc < 0 ? CL_EXIT_OK : rc;
     char rules[4096];
@@ -206,9 +225,9 @@ int cl_cmd_run(int argc, char **argv)
     }
     cl_diag d;
     cl_diag_clear(&d);
-    cl_err err = check_out(&o, &d);
+    cl_err err = check_out(&o, case_path, &d);
     if (!err)
-        err = cl_run(&o, &d);
+        err = run(&o, case_path, &d);
     if (err) {
         cl_cli_error("%s", d.msg[0] ? d.msg : cl_strerror(err));
         return cl_exit_code(err);

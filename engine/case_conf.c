@@ -1,16 +1,10 @@
 /* case_conf.c - case.conf (contract §1): keys, values, defaults, the
- * settings checked together (dates, threshold, key source), and the
- * creditor_id key (creditor_key, or a random key kept in case.key). */
-#include <errno.h>
-#include <fcntl.h>
+ * settings checked together (dates, threshold) and creditor_key. The library
+ * only reads a key it is given; making case.key on first use is the `claims`
+ * command's (cli/case_key.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <openssl/rand.h>
 
 #include "core/cl_money.h"
 #include "core/cl_source.h"
@@ -49,83 +43,6 @@ static int parse_categories(const char *v, unsigned *out)
     }
     *out = set;
     return 0;
-}
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static void key_file_path(const char *conf_path, char *out, size_t cap)
-{
-    const char *slash = strrchr(conf_path, '/');
-    if (slash)
-        snprintf(out, cap, "%.*s/case.key", (int)(slash - conf_path), conf_path);
-    else
-        snprintf(out, cap, "case.key");
-}
-
-static cl_err read_key_file(const char *path, cl_case *c, cl_diag *d)
-{
-    cl_source src = cl_source_path(path);
-    char *hex = NULL;
-    size_t n = 0;
-    cl_err err = cl_source_slurp(&src, &hex, &n, d);
-    if (err)
-        return err;
-    while (n && (hex[n - 1] == '\n' || hex[n - 1] == '\r' || hex[n - 1] == ' '))
-        n--;
-    if (n < 32 || n % 2 || n / 2 > sizeof c->key)
-        err = cl_diag_set(d, CL_ERR_CONFIG, "%s: expected 32 to 128 hex digits", path);
-    for (size_t i = 0; !err && i < n / 2; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            err = cl_diag_set(d, CL_ERR_CONFIG, "%s: not a hex key", path);
-        else
-            c->key[i] = (unsigned char)(hi * 16 + lo);
-    }
-    free(hex);
-    if (!err)
-        c->key_len = n / 2;
-    return err;
-}
-
-static cl_err create_key_file(const char *path, cl_case *c, cl_diag *d)
-{
-    unsigned char key[32];
-    if (RAND_bytes(key, sizeof key) != 1)
-        return cl_diag_set(d, CL_ERR_INTERNAL, "cannot draw a random case key");
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0)
-        return cl_diag_set(d, CL_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-    char hex[65];
-    for (size_t i = 0; i < sizeof key; i++)
-        snprintf(hex + 2 * i, 3, "%02x", key[i]);
-    hex[64] = '\n';
-    int ok = write(fd, hex, 65) == 65 && fsync(fd) == 0;
-    close(fd);
-    if (!ok)
-        return cl_diag_set(d, CL_ERR_IO, "%s: cannot write the case key", path);
-    memcpy(c->key, key, sizeof key);
-    c->key_len = sizeof key;
-    c->key_created = 1;
-    return CL_OK;
-}
-
-static cl_err load_key(const char *conf_path, cl_case *c, cl_diag *d)
-{
-    char path[4096];
-    key_file_path(conf_path, path, sizeof path);
-    c->key_from_file = 1;
-    if (access(path, F_OK) == 0)
-        return read_key_file(path, c, d);
-    return create_key_file(path, c, d);
 }
 
 static cl_err bad_value(cl_diag *d, const char *path, int line, const char *key,
@@ -217,15 +134,27 @@ static cl_err check_dates(const cl_case *c, const char *path, const conf_lines *
     return CL_OK;
 }
 
-cl_err cl_case_load(const char *path, cl_case *c, cl_diag *d)
+void cl_case_init(cl_case *c)
 {
     memset(c, 0, sizeof *c);
     c->interest_allowed = DEFAULT_INTEREST;
     c->other_allowed = DEFAULT_OTHER;
     c->small_claim_threshold = -1;
+}
+
+static void derive_times(cl_case *c)
+{
+    c->acceptance_at = c->acceptance_day * 86400;
+    c->deadline_end = c->deadline_day * 86400 + 86399;
+}
+
+cl_err cl_case_parse(const cl_source *src, cl_case *c, cl_diag *d)
+{
+    const char *path = cl_source_label(src);
+    cl_case_init(c);
     c->path = strdup(path);
     cl_conf *conf = NULL;
-    cl_err err = cl_conf_load(path, &conf, d);
+    cl_err err = cl_conf_load_source(src, &conf, d);
     if (err)
         return err;
     conf_lines seen = {0, 0, 0, 0};
@@ -240,14 +169,31 @@ cl_err cl_case_load(const char *path, cl_case *c, cl_diag *d)
         return cl_diag_set(d, CL_ERR_CONFIG, "%s: missing key 'declaration_deadline'", path);
     if ((err = check_dates(c, path, &seen, d)))
         return err;
-    c->acceptance_at = c->acceptance_day * 86400;
-    c->deadline_end = c->deadline_day * 86400 + 86399;
+    derive_times(c);
     if (!c->case_no)
         c->case_no = strdup("");
     if (!c->debtor)
         c->debtor = strdup("");
-    if (c->key_len == 0)
-        return load_key(path, c, d);
+    return CL_OK;
+}
+
+cl_err cl_case_load(const char *path, cl_case *c, cl_diag *d)
+{
+    cl_source src = cl_source_path(path);
+    return cl_case_parse(&src, c, d);
+}
+
+cl_err cl_case_copy(cl_case *dst, const cl_case *src)
+{
+    *dst = *src;
+    dst->path = strdup(src->path ? src->path : "");
+    dst->case_no = strdup(src->case_no ? src->case_no : "");
+    dst->debtor = strdup(src->debtor ? src->debtor : "");
+    derive_times(dst);
+    if (!dst->path || !dst->case_no || !dst->debtor) {
+        cl_case_release(dst);
+        return CL_ERR_NOMEM;
+    }
     return CL_OK;
 }
 

@@ -34,11 +34,22 @@ typedef struct cl_case {
     int64_t small_claim_threshold; /* fen; -1 when not set */
     unsigned char key[64];      /* creditor_id key */
     size_t key_len;
-    int key_from_file;          /* 1: case.key beside case.conf */
-    int key_created;            /* 1: case.key was created by this run */
+    int key_from_file;          /* 1: case.key beside case.conf (set by the command) */
+    int key_created;            /* 1: case.key was created by this run (the command) */
 } cl_case;
 
+/* Defaults of §1 (interest_allowed, other_allowed, no small-claim threshold),
+ * no dates, no key: a caller filling a case by hand starts here. */
+void cl_case_init(cl_case *c);
+/* Reads case.conf from a file. The library never makes a key: without
+ * creditor_key, key_len stays 0 and the caller supplies one (the `claims`
+ * command reads or creates case.key beside case.conf, contract §1). */
 cl_err cl_case_load(const char *path, cl_case *c, cl_diag *d);
+/* The same from any byte source; the source's label names it in messages. */
+struct cl_source;
+cl_err cl_case_parse(const struct cl_source *src, cl_case *c, cl_diag *d);
+/* Deep copy (strings duplicated); derived times recomputed from the days. */
+cl_err cl_case_copy(cl_case *dst, const cl_case *src);
 void cl_case_release(cl_case *c);
 
 /* ---- statuses and reason codes (contract §4) ---- */
@@ -208,6 +219,22 @@ typedef struct cl_rule_file {
     short code[CL_MAX_RULES_PER_FILE];  /* rule -> code index */
 } cl_rule_file;
 
+/* ---- run totals (computed once by cl_batch_decide) ---- */
+enum { CL_TIER_EMPLOYEE = 0, CL_TIER_TAX, CL_TIER_ORDINARY, CL_TIER_SECURED, CL_TIER_COUNT };
+
+typedef struct cl_totals {
+    int64_t claims_by_status[CL_ST_COUNT];       /* every claim row */
+    int64_t declared_by_status[CL_ST_COUNT];     /* fen */
+    int64_t confirmed_by_status[CL_ST_COUNT];
+    int64_t claims_by_category[CL_CAT_COUNT];    /* operative claims */
+    int64_t declared_by_category[CL_CAT_COUNT];
+    int64_t confirmed_by_category[CL_CAT_COUNT];
+    int64_t tier_creditors[CL_TIER_COUNT];       /* creditors with an amount in the tier */
+    int64_t tier_confirmed[CL_TIER_COUNT];
+    int64_t tier_temporary[CL_TIER_COUNT];
+    size_t claims, creditors, roster, rejected_rows;
+} cl_totals;
+
 /* ---- the whole batch ---- */
 typedef struct cl_batch {
     cl_case cfg;
@@ -243,6 +270,13 @@ typedef struct cl_batch {
 
     /* input facts for the manifest */
     uint64_t ledger_rows;
+
+    /* lifecycle (engine/batch.c) */
+    cl_totals totals;           /* valid once decided */
+    int decided;                /* 1: deciding (or failed), 2: decided */
+    long max_bad_rows;
+    int loaded;                 /* bit per input: 1 ledger, 2 submissions, 4 overrides */
+    struct cl_progress *progress;   /* NULL: none */
 
     cl_arena *arena;            /* batch-level strings */
     cl_arena **chunk_arenas;    /* per parse chunk */

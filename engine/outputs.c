@@ -1,6 +1,7 @@
 /* outputs.c - the run's tables (contract §10) described for reports/:
  * claims, creditors, roster, review queue, refused overrides, rejected rows,
  * the judges' workbook and the public (masked) creditor list. */
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -642,12 +643,13 @@ static void free_tables(tables *t)
 /* Defined in outputs_book.c: the workbooks and the public list. */
 cl_err cl_write_books(const cl_batch *b, const cl_table *claims, const cl_table *creditors,
                       const cl_table *review, const cl_table *roster, cl_outdir *o, int publish,
-                      cl_diag *d);
+                      cl_xlsx_many_fn write_books, cl_diag *d);
 cl_err cl_write_public(const cl_batch *b, const cl_table *creditors, cl_outdir *o, cl_diag *d);
 /* Defined in outputs_payees.c: payees.csv. */
 cl_err cl_write_payees(const cl_batch *b, cl_outdir *o, cl_diag *d);
 
-cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *opts, cl_diag *d)
+static cl_err write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *opts,
+                            cl_diag *d)
 {
     tables t;
     cl_err err = build_tables(b, &t);
@@ -686,7 +688,43 @@ cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *o
     if (!err && opts->publish)
         err = cl_write_public(b, &t.creditors, o, d);
     if (!err && opts->xlsx)
-        err = cl_write_books(b, &t.claims, &t.creditors, &t.review, &t.roster, o, opts->publish, d);
+        err = cl_write_books(b, &t.claims, &t.creditors, &t.review, &t.roster, o, opts->publish,
+                             opts->write_books, d);
+    free_tables(&t);
+    return err;
+}
+
+/* The writers size their parallel parts by the calling thread's OpenMP
+ * setting: the batch's thread count for this call, the caller's put back. */
+cl_err cl_write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *opts, cl_diag *d)
+{
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(b->nthreads);
+    cl_err err = write_outputs(b, o, opts, d);
+    omp_set_num_threads(saved);
+    return err;
+}
+
+cl_err cl_write_table(const cl_batch *b, const char *name, cl_audience a, cl_sink *s, cl_diag *d)
+{
+    if (b->decided != 2)
+        return cl_diag_set(d, CL_ERR_USAGE, "%s: the batch is not decided", name);
+    tables t;
+    cl_err err = build_tables(b, &t);
+    if (err) {
+        free_tables(&t);
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    }
+    const cl_table *all[] = {&t.claims, &t.creditors, &t.roster, &t.review, &t.refused, &t.bad};
+    const cl_table *pick = NULL;
+    for (size_t i = 0; i < sizeof all / sizeof all[0] && !pick; i++)
+        if (!strcmp(all[i]->name, name))
+            pick = all[i];
+    if (!pick)
+        err = cl_diag_set(d, CL_ERR_USAGE, "no table '%s' (claims, creditors, roster, "
+                                           "review_queue, overrides_rejected, rejected_rows)", name);
+    else
+        err = cl_report_csv_to(s, pick, a, b->nthreads, d);
     free_tables(&t);
     return err;
 }

@@ -13,7 +13,7 @@
 
 #include "core/cl_money.h"
 #include "core/cl_time.h"
-#include "core/cl_wbuf.h"
+#include "core/cl_sink.h"
 
 static int is_pii(cl_col_kind k)
 {
@@ -239,7 +239,7 @@ static int format_rows(worker *k, size_t from, size_t to, cl_audience a)
 #define BLOCK_ROWS 4096
 
 /* Blocks of rows formatted by nt threads, written in row order. */
-static int write_parallel(cl_wbuf *w, const cl_table *t, cl_audience a, int nt)
+static int write_parallel(cl_sink *w, const cl_table *t, cl_audience a, int nt)
 {
     size_t nblocks = (t->nrows + BLOCK_ROWS - 1) / BLOCK_ROWS;
     int failed = 0;
@@ -256,7 +256,7 @@ static int write_parallel(cl_wbuf *w, const cl_table *t, cl_audience a, int nt)
             #pragma omp ordered
             {
                 if (ok)
-                    cl_wbuf_put(w, k.out.p, k.out.n);
+                    cl_sink_put(w, k.out.p, k.out.n);
                 else {
                     #pragma omp atomic write
                     failed = 1;
@@ -268,7 +268,7 @@ static int write_parallel(cl_wbuf *w, const cl_table *t, cl_audience a, int nt)
     return failed ? -1 : 0;
 }
 
-static int write_sequential(cl_wbuf *w, const cl_table *t, cl_audience a)
+static int write_sequential(cl_sink *w, const cl_table *t, cl_audience a)
 {
     worker k;
     int ok = worker_init(&k, t, 0) == 0;
@@ -277,7 +277,7 @@ static int write_sequential(cl_wbuf *w, const cl_table *t, cl_audience a)
         k.out.n = 0;
         ok = format_rows(&k, from, to, a) == 0;
         if (ok)
-            cl_wbuf_put(w, k.out.p, k.out.n);
+            cl_sink_put(w, k.out.p, k.out.n);
     }
     worker_free(&k);
     return ok ? 0 : -1;
@@ -288,13 +288,9 @@ cl_err cl_report_csv(const char *path, const cl_table *t, cl_audience a, cl_diag
     return cl_report_csv_sha256(path, t, a, NULL, d);
 }
 
-cl_err cl_report_csv_sha256(const char *path, const cl_table *t, cl_audience a,
-                            unsigned char sha256[32], cl_diag *d)
+cl_err cl_report_csv_to(cl_sink *w, const cl_table *t, cl_audience a, int nthreads,
+                        cl_diag *d)
 {
-    cl_wbuf *w = NULL;
-    cl_err e = sha256 ? cl_wbuf_open_hashed(path, &w, d) : cl_wbuf_open(path, &w, d);
-    if (e)
-        return e;
     obuf head = {0};
     for (int c = 0; c < t->ncols; c++) {
         if (c)
@@ -303,19 +299,31 @@ cl_err cl_report_csv_sha256(const char *path, const cl_table *t, cl_audience a,
     }
     ob_putc(&head, '\n');
     if (!head.oom)
-        cl_wbuf_put(w, head.p, head.n);
+        cl_sink_put(w, head.p, head.n);
     free(head.p);
-    int nt = omp_in_parallel() ? 1 : omp_get_max_threads();
+    int nt = omp_in_parallel() ? 1 : nthreads > 0 ? nthreads : omp_get_max_threads();
     int bad = head.oom;
     if (!bad && t->ctx_size && nt > 1 && t->nrows > 2 * BLOCK_ROWS)
         bad = write_parallel(w, t, a, nt);
     else if (!bad)
         bad = write_sequential(w, t, a);
-    if (bad) {
-        cl_wbuf_discard(w);
-        return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
-    }
-    return cl_wbuf_close_sha256(w, sha256, d);
+    if (bad)
+        return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", cl_sink_label(w));
+    return CL_OK;
+}
+
+cl_err cl_report_csv_sha256(const char *path, const cl_table *t, cl_audience a,
+                            unsigned char sha256[32], cl_diag *d)
+{
+    cl_sink *w = NULL;
+    cl_err e = cl_sink_file(path, sha256 != NULL, &w, d);
+    if (e)
+        return e;
+    e = cl_report_csv_to(w, t, a, 0, d);
+    if (!e)
+        e = cl_sink_finish(w, sha256, d);
+    cl_sink_free(w);
+    return e;
 }
 
 cl_err cl_report_json(const char *path, const json_t *doc, cl_diag *d)

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "core/cl_error.h"
+#include "core/cl_sink.h"
 
 typedef enum cl_col_kind {
     CL_COL_TEXT = 0,
@@ -88,6 +89,11 @@ cl_err cl_report_csv(const char *path, const cl_table *t, cl_audience a, cl_diag
 /* Same, and sha256 gets the SHA-256 of the file as written. */
 cl_err cl_report_csv_sha256(const char *path, const cl_table *t, cl_audience a,
                             unsigned char sha256[32], cl_diag *d);
+/* The same CSV bytes to any sink (a file, memory, a write callback); the
+ * caller finishes the sink. nthreads formats blocks of rows in parallel
+ * (<= 0: the calling thread's OpenMP setting; 1 inside a parallel region). */
+cl_err cl_report_csv_to(cl_sink *s, const cl_table *t, cl_audience a, int nthreads,
+                        cl_diag *d);
 
 typedef enum cl_chart_kind {
     CL_CHART_NONE = 0,
@@ -124,9 +130,15 @@ typedef struct cl_book {
 cl_err cl_report_xlsx(const char *path, const cl_book *b, cl_audience a, cl_diag *d);
 
 /* Writes n independent workbooks (paths[i] from books[i] for audiences[i]) in
- * parallel; returns the first error in index order (its diag in d). */
+ * parallel, one thread each (their final compressions take turns, see
+ * cl_xlsx.c); returns the first error in index order (its diag in d). */
 cl_err cl_report_xlsx_many(const char *const *paths, const cl_book *books,
                            const cl_audience *audiences, int n, cl_diag *d);
+
+/* The shape of cl_report_xlsx_many, for a caller that writes the workbooks
+ * its own way (`claims run` writes each in a child process). */
+typedef cl_err (*cl_xlsx_many_fn)(const char *const *paths, const cl_book *books,
+                                  const cl_audience *audiences, int n, cl_diag *d);
 
 /* Writes a JSON document with sorted keys and 2-space indent. */
 cl_err cl_report_json(const char *path, const json_t *doc, cl_diag *d);

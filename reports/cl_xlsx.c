@@ -4,7 +4,7 @@
  * times as date cells), split past Excel's row limit.
  *
  * Data sheets of one workbook are written in parallel, one thread per table
- * (and cl_report_xlsx_many writes whole workbooks in parallel).
+ * (and cl_report_xlsx_many writes whole workbooks in parallel, on threads).
  * That is safe in constant-memory mode because each worksheet streams rows to
  * its own temporary file, strings are inline (no shared string table), and
  * the only shared state a cell write touches - a format's lazily assigned XF
@@ -21,13 +21,7 @@
 #include <string.h>
 
 #include <omp.h>
-#include <dlfcn.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <pthread.h>
-#include <zlib.h>
 #include <xlsxwriter.h>
 
 #include "core/cl_money.h"
@@ -228,27 +222,6 @@ static lxw_error set_widths(lxw_worksheet *ws, const int *widths, int ncols)
             return err;
     }
     return LXW_NO_ERROR;
-}
-
-/* ---- compression level --------------------------------------------------
- * libxlsxwriter (through minizip) deflates every part of the workbook at zlib's
- * default level 6 and offers no option to change it; for the large sheets of
- * a nightly run that compression is most of the time spent writing. This
- * definition interposes zlib's deflateInit2_ (the executable exports it, see
- * reports/CMakeLists.txt) and asks for level 1: about 3x faster, files ~30%
- * larger, and still deterministic. Nothing else in the process deflates. */
-int deflateInit2_(z_streamp strm, int level, int method, int window_bits, int mem_level,
-                  int strategy, const char *version, int stream_size)
-{
-    typedef int (*init_fn)(z_streamp, int, int, int, int, int, const char *, int);
-    static init_fn real;
-    if (!real)
-        real = (init_fn)dlsym(RTLD_NEXT, "deflateInit2_");
-    if (!real)
-        return Z_VERSION_ERROR;
-    (void)level;
-    return real(strm, Z_BEST_SPEED, method, window_bits, mem_level, strategy, version,
-                stream_size);
 }
 
 /* ---- data sheets -------------------------------------------------------- */
@@ -619,72 +592,25 @@ out:
     return e;
 }
 
-/* Each workbook but the first is written by a child process (fork): separate
- * processes compress their zip streams at the same time (within one process
- * workbook_close is serialized, see close_lock), and share nothing. The
- * child's result comes back through a pipe. If a process cannot be started,
- * that workbook is written here, in turn. */
-typedef struct child_result {
-    cl_err err;
-    cl_diag diag;
-} child_result;
+/* Whole workbooks side by side, one pool thread each (their sheets then
+ * written on that thread alone). A process-wide zlib level or a child
+ * process per workbook would be faster still, but are not a library's to
+ * choose: `claims run` does both (engine/cli/run_books.c). */
+typedef struct many_arg {
+    const char *const *paths;
+    const cl_book *books;
+    const cl_audience *audiences;
+    cl_diag *ds;
+    cl_err *es;
+} many_arg;
 
-static int start_child(const char *path, const cl_book *book, cl_audience a, pid_t *pid)
+static void many_item(void *varg, int i)
 {
-    int p[2];
-    if (pipe(p) != 0)
-        return -1;
-    fflush(NULL);
-    pid_t parent = getpid();
-    *pid = fork();
-    if (*pid < 0) {
-        close(p[0]);
-        close(p[1]);
-        return -1;
-    }
-    if (*pid == 0) {
-        /* die with the parent: a killed run must not leave a writer behind
-         * (it would hold the outputs' lock and write into a swept directory) */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(1);
-        close(p[0]);
-        child_result r;
-        memset(&r, 0, sizeof r);
-        r.err = cl_report_xlsx(path, book, a, &r.diag);
-        const char *buf = (const char *)&r;
-        size_t left = sizeof r;
-        while (left) {
-            ssize_t k = write(p[1], buf, left);
-            if (k <= 0)
-                break;
-            buf += k;
-            left -= (size_t)k;
-        }
-        _exit(0);
-    }
-    close(p[1]);
-    return p[0];
-}
-
-static cl_err reap_child(int fd, pid_t pid, const char *path, cl_diag *d)
-{
-    child_result r;
-    size_t got = 0;
-    while (got < sizeof r) {
-        ssize_t k = read(fd, (char *)&r + got, sizeof r - got);
-        if (k <= 0)
-            break;
-        got += (size_t)k;
-    }
-    close(fd);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (got != sizeof r)
-        return cl_diag_set(d, CL_ERR_INTERNAL, "%s: the workbook writer process died", path);
-    if (r.err && d)
-        *d = r.diag;
-    return r.err;
+    many_arg *m = varg;
+    int was = in_pool;
+    in_pool = 1;
+    m->es[i] = cl_report_xlsx(m->paths[i], &m->books[i], m->audiences[i], &m->ds[i]);
+    in_pool = was;
 }
 
 cl_err cl_report_xlsx_many(const char *const *paths, const cl_book *books,
@@ -694,26 +620,18 @@ cl_err cl_report_xlsx_many(const char *const *paths, const cl_book *books,
         return CL_OK;
     cl_diag *ds = calloc((size_t)n, sizeof *ds);
     cl_err *es = calloc((size_t)n, sizeof *es);
-    int *fds = calloc((size_t)n, sizeof *fds);
-    pid_t *pids = calloc((size_t)n, sizeof *pids);
     cl_err e = CL_OK;
-    if (!ds || !es || !fds || !pids) {
+    if (!ds || !es) {
         e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
         goto out;
     }
-    for (int i = 1; i < n; i++)
-        fds[i] = start_child(paths[i], &books[i], audiences[i], &pids[i]);
-    es[0] = cl_report_xlsx(paths[0], &books[0], audiences[0], &ds[0]);
-    for (int i = 1; i < n; i++)
-        es[i] = fds[i] >= 0 ? reap_child(fds[i], pids[i], paths[i], &ds[i])
-                            : cl_report_xlsx(paths[i], &books[i], audiences[i], &ds[i]);
+    many_arg m = {paths, books, audiences, ds, es};
+    run_parallel(n, many_item, &m);
     for (int i = 0; i < n && !e; i++)
         if (es[i])
             e = cl_diag_set(d, es[i], "%s", ds[i].msg);
 out:
     free(ds);
     free(es);
-    free(fds);
-    free(pids);
     return e;
 }
