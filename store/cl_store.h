@@ -132,8 +132,9 @@ int cl_store_conninfo_has_password(const char *conninfo);
 /* A case id: 1 to 64 of [A-Za-z0-9._-], starting with a letter or digit. */
 int cl_store_case_id_ok(const char *id);
 
-/* Replaces every occurrence of the connection's password (and any
- * password=... or :secret@ form) in msg with "***", in place. */
-void cl_store_scrub(char *msg, const char *password);
+/* Replaces every occurrence of the connection's password (and the value of
+ * any password=... or scheme://user:...@ form) in msg with "***", in place;
+ * the result is truncated to cap bytes with its NUL. */
+void cl_store_scrub(char *msg, size_t cap, const char *password);
 
 #endif

@@ -10,68 +10,91 @@
 
 /* Copies src into dst, dropping the contents of "..." quotes: libpq's parse
  * errors quote the offending part of the connection string. */
+/* Copies src into dst, replacing the contents of "..." quotes longer than
+ * one character by an ellipsis: libpq's parse errors quote the offending
+ * part of the connection string, which may be a password. */
 static void drop_quoted(char *dst, size_t cap, const char *src)
 {
     size_t n = 0;
-    int in = 0;
-    for (const char *p = src; *p && n + 4 < cap; p++) {
-        if (*p == '"') {
-            if (!in) {
-                memcpy(dst + n, "\"…\"", 5);   /* "…" is 3 bytes in UTF-8 */
-                n += 5;
-            }
-            in = !in;
+    const char *p = src;
+    while (*p && n + 8 < cap) {
+        const char *close = *p == '"' ? strchr(p + 1, '"') : NULL;
+        if (!close) {
+            dst[n++] = *p++;
             continue;
         }
-        if (!in)
-            dst[n++] = *p;
+        size_t inner = (size_t)(close - p - 1);
+        if (inner <= 1) {
+            memcpy(dst + n, p, inner + 2);
+            n += inner + 2;
+        } else {
+            memcpy(dst + n, "\"…\"", 5);   /* "…" is 3 bytes in UTF-8 */
+            n += 5;
+        }
+        p = close + 1;
     }
     dst[n] = '\0';
 }
 
-static void mask_range(char *p, size_t len)
+/* Length of the URI userinfo password at p (just after "://"): the text
+ * between the first ':' and the '@' of "user:secret@", or 0. */
+static size_t uri_password(const char *p, size_t *skip_user)
 {
-    /* replace p[0..len) by "***" */
-    size_t rest = strlen(p + len);
-    memmove(p + 3, p + len, rest + 1);
-    memcpy(p, "***", 3);
+    size_t span = strcspn(p, "@/ \t\n");
+    if (p[span] != '@')
+        return 0;
+    const char *colon = memchr(p, ':', span);
+    if (!colon)
+        return 0;
+    *skip_user = (size_t)(colon + 1 - p);
+    return (size_t)(p + span - colon - 1);
 }
 
-void cl_store_scrub(char *msg, const char *password)
+void cl_store_scrub(char *msg, size_t cap, const char *password)
 {
-    if (!msg)
+    if (!msg || cap == 0)
         return;
-    if (password && *password) {
-        size_t pl = strlen(password);
-        char *hit;
-        while ((hit = strstr(msg, password)) != NULL)
-            mask_range(hit, pl);
+    size_t n = strlen(msg), pl = password ? strlen(password) : 0, o = 0;
+    char *out = malloc(n * 3 + 8);   /* each byte becomes at most "***" */
+    if (!out) {
+        snprintf(msg, cap, "(message withheld)");
+        return;
     }
-    /* password=value (keyword form) and scheme://user:value@ (URI form) */
-    for (char *p = msg; (p = strstr(p, "password")) != NULL;) {
-        char *q = p + 8;
-        while (*q == ' ')
-            q++;
-        if (*q == '=') {
-            q++;
-            while (*q == ' ')
-                q++;
-            size_t n = strcspn(q, " \t\n'\"");
-            if (n && strncmp(q, "***", 3))
-                mask_range(q, n);
+    for (size_t i = 0; i < n;) {
+        if (pl && !strncmp(msg + i, password, pl)) {
+            memcpy(out + o, "***", 3), o += 3, i += pl;
+            continue;
         }
-        p += 8;
-    }
-    for (char *p = msg; (p = strstr(p, "://")) != NULL;) {
-        char *at = p + 3;
-        size_t span = strcspn(at, "@/ \t\n");
-        if (at[span] == '@') {
-            char *colon = memchr(at, ':', span);
-            if (colon && colon + 1 < at + span && strncmp(colon + 1, "***", 3))
-                mask_range(colon + 1, (size_t)(at + span - colon - 1));
+        if (!strncmp(msg + i, "password", 8)) {
+            size_t j = i + 8;
+            while (msg[j] == ' ')
+                j++;
+            if (msg[j] == '=') {
+                j++;
+                while (msg[j] == ' ')
+                    j++;
+                memcpy(out + o, msg + i, j - i), o += j - i;
+                size_t v = strcspn(msg + j, " \t\n");
+                if (v)
+                    memcpy(out + o, "***", 3), o += 3;
+                i = j + v;
+                continue;
+            }
         }
-        p += 3;
+        if (!strncmp(msg + i, "://", 3)) {
+            size_t user = 0, v = uri_password(msg + i + 3, &user);
+            if (v) {
+                memcpy(out + o, msg + i, 3 + user), o += 3 + user;
+                memcpy(out + o, "***", 3), o += 3;
+                i += 3 + user + v;
+                continue;
+            }
+        }
+        out[o++] = msg[i++];
     }
+    out[o] = '\0';
+    snprintf(msg, cap, "%s", out);
+    free(out);
 }
 
 cl_err cl_store_db_error(cl_store *s, const PGresult *res, cl_diag *d, const char *what)
@@ -87,7 +110,7 @@ cl_err cl_store_db_error(cl_store *s, const PGresult *res, cl_diag *d, const cha
     for (char *p = msg; *p; p++)
         if (*p == '\n')
             *p = ' ';
-    cl_store_scrub(msg, s ? s->password : NULL);
+    cl_store_scrub(msg, sizeof msg, s ? s->password : NULL);
     return cl_diag_set(d, CL_ERR_DB, "%s: %s", what, msg);
 }
 
@@ -142,7 +165,7 @@ static cl_err conninfo_password(const char *conninfo, char **out, cl_diag *d)
         size_t n = strlen(msg);
         while (n && msg[n - 1] == '\n')
             msg[--n] = '\0';
-        cl_store_scrub(msg, NULL);
+        cl_store_scrub(msg, sizeof msg, NULL);
         PQfreemem(perr);
         return cl_diag_set(d, CL_ERR_USAGE, "the --db connection string does not parse: %s", msg);
     }

@@ -240,12 +240,14 @@ static int do_load(cl_store *s, db_args *a)
         if (!r.file[k].given)
             continue;
         if (r.file[k].skipped)
-            printf("%-12s already loaded (batch %lld, %llu rows, sha256 %.16s): not copied again\n",
+            printf("%-12s already loaded (batch %lld, %llu row%s, sha256 %.16s): not copied again\n",
                    cl_input_kind_name((cl_input_kind)k), (long long)r.file[k].batch_id,
-                   (unsigned long long)r.file[k].rows, r.file[k].sha256);
+                   (unsigned long long)r.file[k].rows, r.file[k].rows == 1 ? "" : "s",
+                   r.file[k].sha256);
         else
-            printf("%-12s %llu rows loaded from %s (%s, sha256 %.16s) as batch %lld\n",
+            printf("%-12s %llu row%s loaded from %s (%s, sha256 %.16s) as batch %lld\n",
                    cl_input_kind_name((cl_input_kind)k), (unsigned long long)r.file[k].rows,
+                   r.file[k].rows == 1 ? "" : "s",
                    a->load.files[k], r.file[k].encoding, r.file[k].sha256,
                    (long long)r.file[k].batch_id);
     }

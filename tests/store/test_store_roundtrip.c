@@ -204,8 +204,30 @@ static void load_case(cl_store *s, const char *case_id, const char *dir, int wit
         compare(s, case_id, CL_IN_OVERRIDES, ovr);
 }
 
+/* Messages lose every password-like part, and scrubbing always ends. */
+static void scrub_messages(void)
+{
+    char m[64];
+    snprintf(m, sizeof m, "bad: password=hunter2 host=x");
+    cl_store_scrub(m, sizeof m, NULL);
+    CHECK_EQ_STR(m, "bad: password=*** host=x");
+    snprintf(m, sizeof m, "at postgresql://u:pw@h/db failed");
+    cl_store_scrub(m, sizeof m, NULL);
+    CHECK_EQ_STR(m, "at postgresql://u:***@h/db failed");
+    snprintf(m, sizeof m, "xsecretsecret y");
+    cl_store_scrub(m, sizeof m, "secret");
+    CHECK_EQ_STR(m, "x****** y");
+    snprintf(m, sizeof m, "a*b");
+    cl_store_scrub(m, sizeof m, "*");
+    CHECK_EQ_STR(m, "a***b");
+    char small[6] = "ab*cd";
+    cl_store_scrub(small, sizeof small, "*");
+    CHECK_EQ_STR(small, "ab***");
+}
+
 int main(void)
 {
+    scrub_messages();
     const char *pg = getenv("CL_TEST_PG");
     const char *src = getenv("CL_SOURCE_DIR");
     if (!pg || !src) {
