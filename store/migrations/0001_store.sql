@@ -13,6 +13,7 @@ CREATE TABLE claims.cases (
     conf_sha256  text CHECK (conf_sha256 ~ '^[0-9a-f]{64}$'),
     created_at   timestamptz NOT NULL DEFAULT now(),
     updated_at   timestamptz NOT NULL DEFAULT now(),
+    retain_runs  integer NOT NULL DEFAULT 30 CHECK (retain_runs > 0),  -- published runs kept
     closed_at    timestamptz,
     purged_at    timestamptz
 );

@@ -139,6 +139,24 @@ def test_load():
     p = claims("load", "--db", conn(ENG_USER), "--case-id", "xm-2018", "--case-dir", MINI)
     check(p.returncode == 0 and p.stdout.count("already loaded") == 3, "re-load: " + p.stdout)
     check(counts() == before, "re-load changes no row count")
+    # a different overrides file becomes the case's input; re-loading the
+    # first makes it current again without copying it
+    cur = "SELECT batch_id FROM claims.case_inputs WHERE case_id = 'xm-2018' AND kind = 'overrides'"
+    first = q(cur)
+    other = os.path.join(tempfile.mkdtemp(prefix="cl_store_"), "overrides.csv")
+    rows = open(os.path.join(MINI, "overrides.csv"), encoding="utf-8").read().split("\n")
+    open(other, "w", encoding="utf-8").write("\n".join(rows[:5]) + "\n")
+    p = claims("load", "--db", conn(ENG_USER), "--case-id", "xm-2018", "--overrides", other)
+    check(p.returncode == 0 and "4 rows loaded" in p.stdout, "another overrides file: " + p.stdout)
+    check(q(cur) != first, "the new file is the case's overrides")
+    check(q("SELECT count(*) FROM claims.raw_overrides o JOIN claims.case_inputs i USING (batch_id)"
+            " WHERE i.kind = 'overrides'") == "4", "current overrides have the new file's rows")
+    p = claims("load", "--db", conn(ENG_USER), "--case-id", "xm-2018", "--overrides",
+               os.path.join(MINI, "overrides.csv"))
+    check(p.returncode == 0 and "already loaded" in p.stdout and q(cur) == first,
+          "re-loading the first file makes it current again: " + p.stdout)
+    shutil.rmtree(os.path.dirname(other))
+    check(q("SELECT count(*) FROM claims.raw_overrides") == str(ovr + 4), "nothing doubled")
     p = claims("runs", "--db", conn(ENG_USER), "--case-id", "xm-2018")
     check(p.returncode == 0 and "no runs published" in p.stdout, "runs: " + p.stdout + p.stderr)
     p = claims("runs", "--db", conn(ENG_USER), "--case-id", "nope")
