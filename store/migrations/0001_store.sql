@@ -47,8 +47,10 @@ CREATE TABLE claims.case_inputs (
 -- Raw rows: every column of the contract's format as the text the file held,
 -- under its English name; `line` is the physical line where the record
 -- starts in its file, so reads ORDER BY line see the file's order.
+-- No foreign key to load_batches: a per-row RI check makes COPY about three
+-- times slower; rows are written and deleted only with their batch, by claims.
 CREATE TABLE claims.raw_submissions (
-    case_id text NOT NULL, batch_id bigint NOT NULL REFERENCES claims.load_batches ON DELETE CASCADE,
+    case_id text NOT NULL, batch_id bigint NOT NULL,
     line bigint NOT NULL,
     submission_id text, submitted_at text, creditor_kind text, name text,
     id_type text, id_number text, phone text, account_ref text, category text,
@@ -58,7 +60,7 @@ CREATE TABLE claims.raw_submissions (
 );
 
 CREATE TABLE claims.raw_ledger (
-    case_id text NOT NULL, batch_id bigint NOT NULL REFERENCES claims.load_batches ON DELETE CASCADE,
+    case_id text NOT NULL, batch_id bigint NOT NULL,
     line bigint NOT NULL,
     entry_id text, account_ref text, category text, amount text, booked_at text,
     name text, id_type text, id_number text, phone text,
@@ -66,14 +68,14 @@ CREATE TABLE claims.raw_ledger (
 );
 
 CREATE TABLE claims.raw_overrides (
-    case_id text NOT NULL, batch_id bigint NOT NULL REFERENCES claims.load_batches ON DELETE CASCADE,
+    case_id text NOT NULL, batch_id bigint NOT NULL,
     line bigint NOT NULL,
     submission_id text, decision text, amount text, reviewer text, decided_at text, note text,
     PRIMARY KEY (batch_id, line)
 );
 
 CREATE TABLE claims.raw_ballots (
-    case_id text NOT NULL, batch_id bigint NOT NULL REFERENCES claims.load_batches ON DELETE CASCADE,
+    case_id text NOT NULL, batch_id bigint NOT NULL,
     line bigint NOT NULL,
     ballot_id text, meeting_id text, resolution_id text, creditor_id text,
     "group" text, choice text, cast_at text, channel text,
@@ -145,9 +147,11 @@ CREATE TABLE claims.current_run (
 );
 
 -- Run-scoped outputs: the columns of the run's CSV files (contract §10).
+-- No foreign key to runs (COPY speed, as for raw rows): the publish step
+-- writes them with their run and the pruning deletes them with it.
 -- Amounts in yuan, exact (numeric with two decimals); `ord` keeps file order.
 CREATE TABLE claims.run_claims (
-    run_id bigint NOT NULL REFERENCES claims.runs ON DELETE CASCADE, ord bigint NOT NULL,
+    run_id bigint NOT NULL, ord bigint NOT NULL,
     submission_id text, source text, creditor_id text, id_type text, id_number text,
     category text, account_ref text, matched_account text, status text, codes text,
     declared_total numeric(20,2), confirmed_principal numeric(20,2),
@@ -159,7 +163,7 @@ CREATE TABLE claims.run_claims (
 CREATE INDEX ON claims.run_claims (run_id, submission_id);
 
 CREATE TABLE claims.run_creditors (
-    run_id bigint NOT NULL REFERENCES claims.runs ON DELETE CASCADE, ord bigint NOT NULL,
+    run_id bigint NOT NULL, ord bigint NOT NULL,
     creditor_id text, id_type text, id_number text, name text, kind text,
     declared_total numeric(20,2), confirmed_total numeric(20,2), pending_total numeric(20,2),
     employee numeric(20,2), tax numeric(20,2), ordinary numeric(20,2), secured numeric(20,2),
@@ -167,7 +171,7 @@ CREATE TABLE claims.run_creditors (
 );
 
 CREATE TABLE claims.run_roster (
-    run_id bigint NOT NULL REFERENCES claims.runs ON DELETE CASCADE, ord bigint NOT NULL,
+    run_id bigint NOT NULL, ord bigint NOT NULL,
     creditor_id text, name text, ordinary numeric(20,2), secured numeric(20,2),
     employee numeric(20,2), tax numeric(20,2), temporary numeric(20,2),
     unsecured_voting numeric(20,2), secured_voting numeric(20,2),
@@ -176,19 +180,19 @@ CREATE TABLE claims.run_roster (
 );
 
 CREATE TABLE claims.run_review_queue (
-    run_id bigint NOT NULL REFERENCES claims.runs ON DELETE CASCADE, ord bigint NOT NULL,
+    run_id bigint NOT NULL, ord bigint NOT NULL,
     submission_id text, status text, codes text,
     PRIMARY KEY (run_id, ord)
 );
 
 CREATE TABLE claims.run_overrides_rejected (
-    run_id bigint NOT NULL REFERENCES claims.runs ON DELETE CASCADE, ord bigint NOT NULL,
+    run_id bigint NOT NULL, ord bigint NOT NULL,
     submission_id text, decision text, reason text,
     PRIMARY KEY (run_id, ord)
 );
 
 CREATE TABLE claims.run_rejected_rows (
-    run_id bigint NOT NULL REFERENCES claims.runs ON DELETE CASCADE, ord bigint NOT NULL,
+    run_id bigint NOT NULL, ord bigint NOT NULL,
     file text, line bigint, "column" text, reason text, raw text,
     PRIMARY KEY (run_id, ord)
 );
@@ -196,7 +200,7 @@ CREATE TABLE claims.run_rejected_rows (
 -- What changed against the previous run, per claim (same content as the
 -- file run's changes.csv): change is new | gone | status | amount.
 CREATE TABLE claims.run_changes (
-    run_id bigint NOT NULL REFERENCES claims.runs ON DELETE CASCADE, ord bigint NOT NULL,
+    run_id bigint NOT NULL, ord bigint NOT NULL,
     submission_id text NOT NULL, change text NOT NULL,
     status_from text, status_to text,
     confirmed_from numeric(20,2), confirmed_to numeric(20,2),
