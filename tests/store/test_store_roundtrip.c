@@ -158,12 +158,12 @@ static void stream_small_reads(cl_store *s, const char *case_id)
         CHECK(src.read && cl_store_raw_source(r).read(r, buf, sizeof buf) == 10);
         cl_store_raw_close(r);
     }
-    int runs = 0;
     CHECK(cl_store_schema_check(s, &d) == CL_OK);
-    (void)runs;
-    /* a kind never loaded is a clear error */
-    CHECK(cl_store_raw_open(s, case_id, CL_IN_BALLOTS, &r, &d) == CL_ERR_INPUT);
+    /* a kind never loaded, or an unknown case, is a clear error */
+    CHECK(cl_store_raw_open(s, "gb", CL_IN_BALLOTS, &r, &d) == CL_ERR_INPUT);
     CHECK(strstr(d.msg, "no ballots loaded") != NULL);
+    CHECK(cl_store_raw_open(s, "nope", CL_IN_LEDGER, &r, &d) == CL_ERR_INPUT);
+    CHECK(strstr(d.msg, "no case 'nope'") != NULL);
     free(got);
     free(whole);
 }
@@ -258,6 +258,15 @@ int main(void)
         load_case(s, "mini", dir, 1);
         snprintf(dir, sizeof dir, "%s/tests/cases/chinese_headers_gb18030", src);
         load_case(s, "gb", dir, 1);
+        /* ballots, into the golden sample's case */
+        char ballots[4096];
+        snprintf(ballots, sizeof ballots, "%s/tests/tally/ballots.csv", src);
+        cl_store_load_opts bo = {.case_id = "mini"};
+        bo.files[CL_IN_BALLOTS] = ballots;
+        cl_store_load_report br;
+        CHECK_MSG(cl_store_load(s, &bo, &br, &d) == CL_OK, "ballots: %s", d.msg);
+        CHECK(!br.case_created && br.file[CL_IN_BALLOTS].rows > 0);
+        compare(s, "mini", CL_IN_BALLOTS, ballots);
         stream_small_reads(s, "mini");
         cl_store_close(s);
         char sql[256];
