@@ -159,6 +159,18 @@ def test_load():
     check(q("SELECT count(*) FROM claims.raw_overrides") == str(ovr + 4), "nothing doubled")
     p = claims("runs", "--db", conn(ENG_USER), "--case-id", "xm-2018")
     check(p.returncode == 0 and "no runs published" in p.stdout, "runs: " + p.stdout + p.stderr)
+    # two runs (as the publish step will write them): the current one is marked
+    psql("INSERT INTO claims.runs (case_id, started_at, finished_at, engine_version, counts)"
+         " VALUES ('xm-2018', now(), now(), '0.1.0', '{\"CONFIRMED\": 3}'),"
+         "        ('xm-2018', now(), now(), '0.1.0', '{\"CONFIRMED\": 4}')")
+    psql("INSERT INTO claims.current_run (case_id, run_id) SELECT 'xm-2018', min(run_id)"
+         " FROM claims.runs")
+    p = claims("runs", "--db", conn(ENG_USER), "--case-id", "xm-2018")
+    lines = p.stdout.splitlines()
+    check(p.returncode == 0 and len(lines) == 3, "runs lists two: " + p.stdout)
+    check(lines[1].startswith("* ") and '"CONFIRMED": 3' in lines[1] and lines[2].startswith("  "),
+          "the current run is marked: " + p.stdout)
+    psql("DELETE FROM claims.current_run; DELETE FROM claims.runs")
     p = claims("runs", "--db", conn(ENG_USER), "--case-id", "nope")
     check(p.returncode == 1 and "no case 'nope'" in p.stderr, "runs of an unknown case")
 
