@@ -13,6 +13,7 @@ int cl_cmd_gen(int argc, char **argv);
 int cl_cmd_rules(int argc, char **argv);
 int cl_cmd_tally(int argc, char **argv);
 int cl_cmd_distribute(int argc, char **argv);
+int cl_cmd_db(int argc, char **argv);   /* cmd_db.c: the PostgreSQL store */
 
 /* Parses an --encoding value for command `cmd`: 0, or CL_EXIT_USAGE after
  * printing the error. */

@@ -20,6 +20,7 @@ static const char usage[] =
     "  rules check check a rule file; every error with file:line:column\n"
     "  tally       tally creditors' meeting ballots (contract §6)\n"
     "  distribute  compute a distribution to the fen (contract §7)\n"
+    "  db          the PostgreSQL store: init (schema, roles), load a case, list runs\n"
     "\n"
     "Run 'claims <command> --help' for a command's options.\n"
     "\n"
@@ -60,6 +61,7 @@ static const struct {
     {"rules", cl_cmd_rules},
     {"tally", cl_cmd_tally},
     {"distribute", cl_cmd_distribute},
+    {"db", cl_cmd_db},
 };
 
 int main(int argc, char **argv)

@@ -11,6 +11,7 @@
 #include "core/cl_money.h"
 #include "core/cl_scratch.h"
 #include "engine/cl_load.h"
+#include "engine/cl_input_spec.h"
 
 /* ------------------------------------------------------------------ utils */
 
@@ -1270,4 +1271,23 @@ cl_err cl_load_overrides_src(cl_batch *b, const cl_source *src, cl_encoding enc,
                               sizeof(cl_override), 1, &rows, &b->noverrides, facts, d);
     b->overrides = rows;
     return err;
+}
+
+/* ------------------------------------------------ specs for other readers */
+
+const cl_csv_col *cl_input_spec(cl_input_kind kind, int *ncols)
+{
+    switch (kind) {
+    case CL_IN_SUBMISSIONS: *ncols = S_NCOLS; return sub_spec;
+    case CL_IN_LEDGER: *ncols = L_NCOLS; return ledger_spec;
+    case CL_IN_OVERRIDES: *ncols = O_NCOLS; return override_spec;
+    case CL_IN_BALLOTS: return cl_ballot_spec(ncols);
+    default: *ncols = 0; return NULL;
+    }
+}
+
+const char *cl_input_kind_name(cl_input_kind kind)
+{
+    static const char *const names[CL_IN_NKINDS] = {"submissions", "ledger", "overrides", "ballots"};
+    return (unsigned)kind < CL_IN_NKINDS ? names[kind] : NULL;
 }

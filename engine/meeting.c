@@ -9,6 +9,7 @@
 
 #include "ingest/cl_conf.h"
 #include "ingest/cl_norm.h"
+#include "engine/cl_input_spec.h"
 
 /* ---- meeting.conf ------------------------------------------------------ */
 
@@ -699,4 +700,10 @@ void cl_ballots_free(cl_ballots *b)
         cl_arena_free(b->arenas[i]);
     free(b->arenas);
     free(b);
+}
+
+const cl_csv_col *cl_ballot_spec(int *ncols)
+{
+    *ncols = B_NCOLS;
+    return ballot_cols;
 }
