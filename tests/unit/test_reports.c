@@ -136,7 +136,7 @@ static cl_table mix_table(void)
                              "13900001111", "6222021234567890123"};
     mix_rows[5] = (row_spec){"", 4, 100, 0, 0, 0, "王", "440301198001010011", "02012345678",
                              "6217 0000 1111 2222 333"};
-    return (cl_table){"mix", "混合", mix_cols, 9, 6, mix_row, mix_rows, NULL, 0};
+    return (cl_table){"mix", "混合", mix_cols, 9, 6, mix_row, mix_rows, NULL, 0, 0};
 }
 
 static void test_csv_internal(void)
@@ -267,7 +267,7 @@ static void time_row(void *ctx, size_t r, cl_cell *c)
 static void test_csv_times(void)
 {
     enum { N = 20000 };
-    cl_table t = {"t", "t", time_cols, 2, N, time_row, NULL, NULL, 0};
+    cl_table t = {"t", "t", time_cols, 2, N, time_row, NULL, NULL, 0, 0};
     cl_diag d = {0};
     const char *p = tmp_path("times.csv");
     CHECK_EQ_INT(cl_report_csv(p, &t, CL_AUDIENCE_INTERNAL, &d), CL_OK);
@@ -308,7 +308,7 @@ static void test_xlsx_deterministic(void)
     tables[2].title = "一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三";
     cl_summary_block blk = {&t, CL_CHART_COLUMN, 2, "金额"};
     const char *hdr[] = {"某某公司破产案", "截至 2024-03-01"};
-    cl_book b = {"汇总", hdr, 2, &blk, 1, tables, 3, 0};
+    cl_book b = {"汇总", hdr, 2, &blk, 1, tables, 3, 0, NULL};
     cl_diag d = {0};
     const char *p1 = tmp_path("det1.xlsx"), *p2 = tmp_path("det2.xlsx");
     int nt = omp_get_max_threads();
@@ -356,7 +356,7 @@ static void test_xlsx_split(void)
 {
     static const cl_col col[] = {{"n", "序号", CL_COL_INT}};
     big_ctx ctx = {0, 0};
-    cl_table t = {"big", "大表", col, 1, 1048576, big_row, &ctx, NULL, 0};
+    cl_table t = {"big", "大表", col, 1, 1048576, big_row, &ctx, NULL, 0, 0};
     cl_book b = {.sheets = &t, .nsheets = 1};
     cl_diag d = {0};
     const char *p = tmp_path("split.xlsx");
