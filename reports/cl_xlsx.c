@@ -44,6 +44,7 @@ typedef struct formats {
     lxw_format *bold, *title, *money, *time, *date;
     lxw_format *head_num;      /* header of a numeric column: bold, right-aligned */
     lxw_format *total_money;   /* a 合计 cell: bold money */
+    lxw_format *text;          /* "@": typed input stays text */
 } formats;
 
 #define TOTAL_LABEL "合计"
@@ -230,12 +231,18 @@ static lxw_error write_header(lxw_worksheet *ws, lxw_row_t r, const cl_table *t,
     return LXW_NO_ERROR;
 }
 
-static lxw_error set_widths(lxw_worksheet *ws, const int *widths, int ncols)
+/* Column widths; text columns of a data sheet (col_format non-NULL) also get
+ * the text format "@", so that what a reader types into an empty cell - a
+ * reviewer's 决定时间 "2018-06-01 10:00" - stays text and survives a
+ * save-as-CSV unchanged instead of becoming a locale-formatted date. */
+static lxw_error set_widths(lxw_worksheet *ws, const int *widths, int ncols,
+                            const cl_table *t, const int *shown, lxw_format *text)
 {
     for (int c = 0; c < ncols; c++) {
         int w = widths[c] + 2;
         w = w < 6 ? 6 : w > 60 ? 60 : w;
-        lxw_error err = worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, w, NULL);
+        lxw_format *fm = t && !right_aligned(t->cols[shown[c]].kind) ? text : NULL;
+        lxw_error err = worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, w, fm);
         if (err)
             return err;
     }
@@ -453,7 +460,7 @@ static void write_table(job *jb, cl_audience a, const formats *f)
             (err = write_totals(ws, (lxw_row_t)(last - first + 1), t, shown, nc, &tt, f)))
             goto fail;
         worksheet_freeze_panes(ws, 1, 0);
-        if ((err = set_widths(ws, widths, nc)))
+        if ((err = set_widths(ws, widths, nc, t, shown, f->text)))
             goto fail;
     }
     goto out;
@@ -581,7 +588,7 @@ static cl_err write_summary(lxw_workbook *wb, lxw_worksheet *ws, const char *she
                                          (lxw_col_t)(maxc + 1), ch);
     }
     if (!err)
-        err = set_widths(ws, widths, maxc);
+        err = set_widths(ws, widths, maxc, NULL, NULL, NULL);
     /* one page: the tables and the charts beside them (a chart is about
      * 8 default columns wide, CHART_ROW_STRIDE rows tall) */
     if (!err)
@@ -625,8 +632,9 @@ static int make_formats(lxw_workbook *wb, formats *f)
     f->date = add_format(wb, 0, 0, "yyyy-mm-dd");
     f->head_num = add_format(wb, 2, 0, NULL);   /* bold, right-aligned */
     f->total_money = add_format(wb, 1, 0, "\xC2\xA5#,##0.00");
+    f->text = add_format(wb, 0, 0, "@");
     return f->bold && f->title && f->money && f->time && f->date && f->head_num &&
-           f->total_money;
+           f->total_money && f->text;
 }
 
 static void free_jobs(job *jobs, int n)

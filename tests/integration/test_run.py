@@ -442,6 +442,12 @@ class WorkbooksForClerks(Base):
                     self.assertEqual(int(1 if ps.fitToHeight is None else ps.fitToHeight), 0,
                                      where)
                     self.assertIn(ws.print_title_rows, ("$1:$1", "1:1"), where)
+                    if ws.title == "待审核":   # what a reviewer types stays text
+                        from openpyxl.utils import get_column_letter
+                        for c in ws[1]:
+                            if c.value in ("决定", "金额", "审核人", "决定时间", "备注"):
+                                dim = ws.column_dimensions[get_column_letter(c.column)]
+                                self.assertEqual(dim.number_format, "@", c.value)
                     for c in ws[1]:   # headers aligned like their data
                         below = ws.cell(2, c.column)
                         if isinstance(below.value, (int, float)):
@@ -600,8 +606,9 @@ class ReviewQueueRoundTrip(Base):
             self.assertTrue(all(q[col] == "" for q in queue), col)
         pending = [q for q in queue if q["status"] == "PENDING_REVIEW"
                    and Decimal(q["declared_total"]) > 1]
-        self.assertGreaterEqual(len(pending), 3)
-        full, part, rej = pending[0], pending[1], pending[2]
+        self.assertGreaterEqual(len(pending), 4)
+        full, part, rej, vague = pending[0], pending[1], pending[2], pending[3]
+        vague.update(amount="1.00")   # an amount but no decision: meant something
         full.update(decision="确认", amount=full["declared_total"], reviewer="李审核",
                     decided_at="2018-06-01 10:00:00", note="材料齐全")
         half = (Decimal(part["declared_total"]) / 2).quantize(Decimal("0.01"))
@@ -627,7 +634,9 @@ class ReviewQueueRoundTrip(Base):
         for q in (full, part, rej):
             self.assertIn("OVERRIDE", claims[q["submission_id"]]["codes"].split(";"))
         # undecided rows are skipped, not refused; nothing else changed
-        self.assertEqual(read_csv(os.path.join(out2, "overrides_rejected.csv")), [])
+        refused = read_csv(os.path.join(out2, "overrides_rejected.csv"))
+        self.assertEqual([o["submission_id"] for o in refused], [vague["submission_id"]])
+        self.assertTrue(refused[0]["reason"])
         m = json.load(open(os.path.join(out2, "manifest.json")))
         before = {c["submission_id"]: c["status"] for c in read_csv(os.path.join(out1, "claims.csv"))
                   if c["status"] not in ("DUPLICATE", "SUPERSEDED")}
@@ -638,17 +647,37 @@ class ReviewQueueRoundTrip(Base):
         self.assertNotIn(full["submission_id"], queue2)
         self.assertIn("overrides", m["inputs"])
 
-    def test_review_sheet_has_the_form_columns(self):
+    def test_review_sheet_saved_as_csv_is_read_back(self):
+        """The 待审核 sheet filled in and saved as CSV (Chinese headers, the
+        合计 row at the bottom) works as the overrides too."""
         import openpyxl
         out = os.path.join(self.tmp, "out")
         self.assertEqual(run_case(SAMPLE, out, overrides=False).returncode, 0)
         wb = openpyxl.load_workbook(os.path.join(out, "report.xlsx"), read_only=True)
-        rows = list(wb["待审核"].iter_rows(values_only=True))
+        rows = [list(r) for r in wb["待审核"].iter_rows(values_only=True)]
+        wb.close()
         header = rows[0]
         for title in ("决定", "金额", "审核人", "决定时间", "备注"):
             i = header.index(title)
             self.assertTrue(all(r[i] is None for r in rows[1:-1]), title)
-        wb.close()
+        self.assertIn("合计", rows[-1])
+        st, sid = header.index("Status"), header.index("申报编号")
+        target = next(r for r in rows[1:-1] if r[st] == "PENDING_REVIEW")
+        target[header.index("决定")] = "不予确认"
+        target[header.index("审核人")] = "张审核"
+        target[header.index("决定时间")] = "2018-06-02 09:00:00"
+        sheet_csv = os.path.join(self.tmp, "待审核.csv")
+        with open(sheet_csv, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f, lineterminator="\n")
+            for r in rows:
+                w.writerow(["" if v is None else v for v in r])
+        out2 = os.path.join(self.tmp, "out2")
+        r = run_case(SAMPLE, out2, "--overrides", sheet_csv, overrides=False)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        claims = {c["submission_id"]: c for c in read_csv(os.path.join(out2, "claims.csv"))
+                  if c["status"] not in ("DUPLICATE", "SUPERSEDED")}
+        self.assertEqual(claims[target[sid]]["status"], "REJECTED")
+        self.assertEqual(read_csv(os.path.join(out2, "overrides_rejected.csv")), [])
 
 
 class MeetingChain(Base):
