@@ -446,7 +446,8 @@ static void roster_row(void *vx, size_t row, cl_cell *cells)
         size_t m = append_item(x->codes, sizeof x->codes, n, ";", cl_group_name((cl_group)g));
         if (m != SIZE_MAX)
             n = m;
-        m = x->book ? append_item(x->reasons, sizeof x->reasons, nz, "；", group_zh(g)) : SIZE_MAX;
+        m = x->book ? append_item(x->reasons, sizeof x->reasons, nz, "；", group_zh(g))
+                    : SIZE_MAX;
         if (m != SIZE_MAX)
             nz = m;
     }
@@ -572,7 +573,8 @@ static void review_row(void *vx, size_t row, cl_cell *cells)
     cells[10].empty = 0;
     cell_text(&cells[11], s->name);
     cell_text(&cells[12], s->id_type ? id_type_zh(s->id_type) : s->raw_id_type);
-    cell_text(&cells[13], s->id_type ? cl_id_type_name((cl_id_type)s->id_type) : s->raw_id_type);
+    cell_text(&cells[13],
+              s->id_type ? cl_id_type_name((cl_id_type)s->id_type) : s->raw_id_type);
     cell_text(&cells[14], s->id_number);
     cell_text(&cells[15], s->phone);
     cell_text(&cells[16], s->category ? category_zh(s->category) : s->raw_category);

@@ -1,6 +1,7 @@
 /* outputs_book.c - the judges' workbook report.xlsx (汇总 with counts,
- * amounts, a status chart and an amount histogram; 债权表, 申报明细, 待审核,
- * 表决名册) and the public creditor list (masked, contract §8). */
+ * amounts, a status chart and an amount histogram, 合计 rows and a note on
+ * the rows listed from the books; 债权表, 申报明细, 待审核, 表决名册) and the
+ * public creditor list (masked, contract §8). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,10 +148,16 @@ cl_err cl_write_books(const cl_batch *b, const cl_table *claims, const cl_table 
     by_tier(b, &tt);
     histogram(b, &ht);
     const cl_table small[4] = {
-        {"status", "按状态", status_cols, 4, (size_t)st.n, sum_row_fn, &st, NULL, 0, CL_TOTAL_MONEY | CL_TOTAL_COUNTS},
-        {"category", "按类别", category_cols, 4, (size_t)ct.n, sum_row_fn, &ct, NULL, 0, CL_TOTAL_MONEY | CL_TOTAL_COUNTS},
-        {"tier", "按清偿顺序", tier_cols, 4, (size_t)tt.n, sum_row_fn, &tt, NULL, 0, CL_TOTAL_MONEY},
-        {"histogram", "确认金额分布", hist_cols, 4, (size_t)ht.n, sum_row_fn, &ht, NULL, 0, CL_TOTAL_MONEY | CL_TOTAL_COUNTS},
+        /* 合计 rows: counts add up except creditors per tier (one creditor
+         * may hold claims in several tiers) */
+        {"status", "按状态", status_cols, 4, (size_t)st.n, sum_row_fn, &st, NULL, 0,
+         CL_TOTAL_MONEY | CL_TOTAL_COUNTS},
+        {"category", "按类别", category_cols, 4, (size_t)ct.n, sum_row_fn, &ct, NULL, 0,
+         CL_TOTAL_MONEY | CL_TOTAL_COUNTS},
+        {"tier", "按清偿顺序", tier_cols, 4, (size_t)tt.n, sum_row_fn, &tt, NULL, 0,
+         CL_TOTAL_MONEY},
+        {"histogram", "确认金额分布", hist_cols, 4, (size_t)ht.n, sum_row_fn, &ht, NULL, 0,
+         CL_TOTAL_MONEY | CL_TOTAL_COUNTS},
     };
     const cl_summary_block blocks[4] = {
         {&small[0], CL_CHART_PIE, 1, "申报按状态 Claims by status"},
