@@ -1206,7 +1206,7 @@ static const cl_csv_col override_spec[O_NCOLS] = {
 /* A row no one has decided yet: decision and amount both empty. A filled-in
  * review queue (review_queue.csv, which carries the overrides' columns) is
  * read as overrides, and its undecided rows are skipped, not refused. A row
- * with an amount but no decision is kept (and refused as UNKNOWN_DECISION):
+ * with an amount but no decision is kept (and refused, overrides_rejected.csv):
  * someone meant something there. */
 static bool undecided(cl_field decision, cl_field amount)
 {

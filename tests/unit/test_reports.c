@@ -169,6 +169,46 @@ static void test_csv_internal(void)
     free(got2);
 }
 
+/* A column with a NULL key is the workbook's own (e.g. a Chinese rendering):
+ * the CSV has neither its header nor its cells, sequentially or in
+ * parallel blocks. */
+static const cl_col wb_only_cols[] = {
+    {"id", "编号", CL_COL_TEXT}, {NULL, "状态", CL_COL_TEXT}, {"status", "Status", CL_COL_TEXT},
+    {NULL, "说明", CL_COL_TEXT},
+};
+
+static void wb_only_row(void *ctx, size_t r, cl_cell *c)
+{
+    (void)ctx;
+    c[0] = (cl_cell){.s = r % 2 ? "B" : "A", .len = 1};
+    c[1] = (cl_cell){.s = "确认", .len = strlen("确认")};
+    c[2] = (cl_cell){.s = "CONFIRMED", .len = 9};
+    c[3] = (cl_cell){.s = "x,y", .len = 3};
+}
+
+static void test_csv_skips_workbook_only_columns(void)
+{
+    cl_diag d = {0};
+    cl_table t = {"w", "w", wb_only_cols, 4, 2, wb_only_row, NULL, NULL, 0, 0};
+    const char *p = tmp_path("wbonly.csv");
+    CHECK_EQ_INT(cl_report_csv(p, &t, CL_AUDIENCE_INTERNAL, &d), CL_OK);
+    size_t n = 0;
+    char *got = slurp(p, &n);
+    CHECK_MSG(got && strcmp(got, "id,status\nA,CONFIRMED\nB,CONFIRMED\n") == 0, "csv:\n%s",
+              got ? got : "(null)");
+    free(got);
+    /* many rows: the parallel block writer skips them too */
+    t.nrows = 20000;
+    t.ctx_size = 1;
+    char one = 0;
+    t.ctx = &one;
+    CHECK_EQ_INT(cl_report_csv(p, &t, CL_AUDIENCE_INTERNAL, &d), CL_OK);
+    got = slurp(p, &n);
+    CHECK(got && n == strlen("id,status\n") + 20000 * strlen("A,CONFIRMED\n"));
+    CHECK(got && !strstr(got, "确认") && !strstr(got, "x,y"));
+    free(got);
+}
+
 /* A row function whose ctx holds scratch text: the writer formats blocks of
  * rows on several threads, each with its own copy of the ctx. */
 typedef struct par_ctx {
@@ -426,6 +466,7 @@ int main(void)
     test_mask();
     test_csv_internal();
     test_csv_parallel();
+    test_csv_skips_workbook_only_columns();
     test_csv_public();
     test_csv_times();
     test_xlsx_deterministic();
