@@ -1225,12 +1225,26 @@ static const cl_csv_col override_spec[O_NCOLS] = {
     {"reviewer", "审核人", 1}, {"decided_at", "决定时间", 1}, {"note", "备注", 0},
 };
 
+/* A row no one has decided yet: decision and amount both empty. A filled-in
+ * review queue (review_queue.csv, which carries the overrides' columns) is
+ * read as overrides, and its undecided rows are skipped, not refused. A row
+ * with an amount but no decision is kept (and refused, overrides_rejected.csv):
+ * someone meant something there. */
+static bool undecided(cl_field decision, cl_field amount)
+{
+    size_t b;
+    return trim_bounds(decision.p, decision.len, &b) == 0 &&
+           trim_bounds(amount.p, amount.len, &b) == 0;
+}
+
 static int override_row(void *ctx, int chunk, const cl_csv_row *row)
 {
     loader *l = ctx;
     chunk_state *c = &l->chunks[chunk];
     if (row->error)
         return push_bad(l, c, row, -1, "", row->error) < 0 ? -1 : 0;
+    if (undecided(field_of(l, row, O_DECISION), field_of(l, row, O_AMOUNT)))
+        return 0;
     cl_override *o = push_row(c, sizeof *o);
     if (!o)
         goto oom;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/cl_money.h"
 #include "engine/cl_outputs.h"
 #include "engine/cl_reasons.h"
 #include "engine/cl_stages.h"
@@ -122,6 +123,8 @@ typedef struct ctx {
     char reasons[4096];
     char reasons_zh[4096];
     char extra[4096];
+    char note[256];
+    int book;              /* set once the CSVs are written: rows for the workbook */
     uint32_t *rows;        /* row selection (review queue, refused overrides) */
     uint32_t *next_conflict;
 } ctx;
@@ -164,8 +167,54 @@ static const char *creditor_id_of(const cl_batch *b, const cl_claim *c)
     return b->ids[c->identity].creditor_id;
 }
 
+/* ------------------------------------------------- Chinese renderings */
+
+/* The workbooks show the contract's English vocabulary in Chinese, with the
+ * English in the column beside; the CSVs keep the English (contract §10). */
+static const char *zh_at(const char *const *names, int count, int v)
+{
+    return v > 0 && v < count ? names[v] : "";
+}
+
+static const char *status_zh(int st)
+{
+    static const char *const n[CL_ST_COUNT] = {"", "确认", "部分确认", "待审核", "不予确认",
+                                              "待补正", "重复提交", "已被替代"};
+    return zh_at(n, CL_ST_COUNT, st);
+}
+
+static const char *category_zh(int k)
+{
+    static const char *const n[CL_CAT_COUNT] = {"", "押金", "余额", "货款", "职工债权", "税款",
+                                               "其他"};
+    return zh_at(n, CL_CAT_COUNT, k);
+}
+
+static const char *id_type_zh(int t)
+{
+    static const char *const n[CL_IDT_COUNT] = {"", "居民身份证", "护照",
+                                               "港澳居民来往内地通行证",
+                                               "台湾居民来往大陆通行证", "统一社会信用代码"};
+    return zh_at(n, CL_IDT_COUNT, t);
+}
+
+static const char *kind_zh(int k)
+{
+    static const char *const n[CL_KIND_COUNT] = {"", "个人", "单位"};
+    return zh_at(n, CL_KIND_COUNT, k);
+}
+
+static const char *group_zh(int g)
+{
+    static const char *const n[CL_G_COUNT] = {"有财产担保债权组", "职工债权组", "税款债权组",
+                                             "普通债权组", "小额普通债权组"};
+    return g >= 0 && g < CL_G_COUNT ? n[g] : "";
+}
+
 /* ------------------------------------------------------------- claims */
 
+/* Columns with a NULL key are the workbook's own (Chinese renderings, a
+ * note); see cl_col. */
 static const cl_col claim_cols[] = {
     {"submission_id", "申报编号", CL_COL_TEXT},
     {"source", NULL, CL_COL_TEXT},
@@ -173,11 +222,14 @@ static const cl_col claim_cols[] = {
     {"name", "债权人名称", CL_COL_PII_NAME},
     {"id_type", NULL, CL_COL_TEXT},
     {"id_number", "证件号码", CL_COL_PII_ID},
-    {"category", "债权类别", CL_COL_TEXT},
-    {"account_ref", NULL, CL_COL_TEXT},
+    {NULL, "债权类别", CL_COL_TEXT},
+    {"category", "Category", CL_COL_TEXT},
+    {"account_ref", "申报账户", CL_COL_TEXT},
     {"matched_account", "匹配账户", CL_COL_TEXT},
-    {"status", "状态", CL_COL_TEXT},
-    {"codes", "原因代码", CL_COL_TEXT},
+    {NULL, "状态", CL_COL_TEXT},
+    {"status", "Status", CL_COL_TEXT},
+    {NULL, "原因", CL_COL_TEXT},
+    {"codes", "原因代码 Codes", CL_COL_TEXT},
     {"declared_total", "申报总额", CL_COL_MONEY},
     {"confirmed_principal", NULL, CL_COL_MONEY},
     {"confirmed_interest", NULL, CL_COL_MONEY},
@@ -188,8 +240,28 @@ static const cl_col claim_cols[] = {
     {"late", "逾期申报", CL_COL_INT},
     {"submitted_at", "申报时间", CL_COL_TIME},
     {"line", NULL, CL_COL_INT},
+    {NULL, "说明", CL_COL_TEXT},
 };
 enum { CLAIM_NCOLS = sizeof claim_cols / sizeof claim_cols[0] };
+
+/* The workbook's note on a row: what a DUPLICATE row declared (the CSV
+ * blanks it, contract §4 step 1), or that a row comes from the books. */
+static const char *claim_note(ctx *x, const cl_claim *c, const cl_sub *s)
+{
+    if (!s)
+        return "依职工名册列示，非申报（第四十八条）";
+    if (c->status != CL_ST_DUPLICATE)
+        return "";
+    char m[CL_MONEY_BUFSZ];
+    int64_t v;
+    if (__builtin_add_overflow(s->principal, s->interest, &v) ||
+        __builtin_add_overflow(v, s->other, &v))
+        v = 0;
+    cl_money_format(v, m);
+    snprintf(x->note, sizeof x->note,
+             "重复提交：本行所报 %s 元不计入申报总额，以首次提交的同编号申报为准", m);
+    return x->note;
+}
 
 static void claim_row(void *vx, size_t row, cl_cell *cells)
 {
@@ -198,37 +270,46 @@ static void claim_row(void *vx, size_t row, cl_cell *cells)
     const cl_claim *c = &b->claims[row];
     const cl_sub *s = c->sub == CL_NONE ? NULL : &b->subs[c->sub];
     const cl_account *a = c->account == CL_NONE ? NULL : &b->accounts[c->account];
-    bool dup = c->status == CL_ST_DUPLICATE;
+    /* a DUPLICATE row: blank in the CSV, what was declared in the workbook */
+    bool dup = c->status == CL_ST_DUPLICATE && !x->book;
+    bool dup_book = c->status == CL_ST_DUPLICATE && x->book;
     const cl_identity *id = c->identity == CL_NONE ? NULL : &b->ids[c->identity];
+    int cat = dup_book ? s->category : c->category;
     cell_text(&cells[0], s ? s->submission_id : "");
     cell_text(&cells[1], s ? "submission" : "books");
     cell_text(&cells[2], creditor_id_of(b, c));
     cell_text(&cells[3], dup ? "" : s ? s->name : a ? a->name : "");
     cell_text(&cells[4], dup || !id ? "" : cl_id_type_name((cl_id_type)id->id_type));
-    cell_text(&cells[5], dup || !id ? "" : id->id_number);
-    cell_text(&cells[6], dup ? "" : cl_category_name((cl_category)c->category));
-    cell_text(&cells[7], dup ? "" : s ? s->account_ref : a ? a->ref : "");
-    cell_text(&cells[8], a ? a->ref : "");
-    cell_text(&cells[9], cl_status_name((cl_status)c->status));
-    cells[10].s = x->codes;
-    cells[10].len = join_codes(x, &c->codes);
-    cells[10].empty = 0;
-    cell_int(&cells[11], c->declared);
-    cell_int(&cells[12], c->conf_p);
-    cell_int(&cells[13], c->conf_i);
-    cell_int(&cells[14], c->conf_o);
-    cell_int(&cells[15], cl_claim_confirmed(c));
-    cell_int(&cells[16], cl_claim_voting(b, c));
-    cell_text(&cells[17], c->status == CL_ST_SUPERSEDED ? sub_id_of(b, c->superseded_by) : "");
-    cell_int(&cells[18], c->late);
+    cell_text(&cells[5], dup_book ? s->id_number : dup || !id ? "" : id->id_number);
+    cell_text(&cells[6], dup ? "" : category_zh(cat));
+    cell_text(&cells[7], dup ? "" : cl_category_name((cl_category)cat));
+    cell_text(&cells[8], dup ? "" : s ? s->account_ref : a ? a->ref : "");
+    cell_text(&cells[9], a ? a->ref : "");
+    cell_text(&cells[10], status_zh(c->status));
+    cell_text(&cells[11], cl_status_name((cl_status)c->status));
+    cells[12].s = x->reasons;
+    cells[12].len = x->book ? cl_claim_reasons(b, row, CL_LANG_ZH, x->reasons, sizeof x->reasons) : 0;
+    cells[12].empty = 0;
+    cells[13].s = x->codes;
+    cells[13].len = join_codes(x, &c->codes);
+    cells[13].empty = 0;
+    cell_int(&cells[14], c->declared);
+    cell_int(&cells[15], c->conf_p);
+    cell_int(&cells[16], c->conf_i);
+    cell_int(&cells[17], c->conf_o);
+    cell_int(&cells[18], cl_claim_confirmed(c));
+    cell_int(&cells[19], cl_claim_voting(b, c));
+    cell_text(&cells[20], c->status == CL_ST_SUPERSEDED ? sub_id_of(b, c->superseded_by) : "");
+    cell_int(&cells[21], c->late);
     if (s && s->submitted_at != CL_TIME_NONE)
-        cell_int(&cells[19], s->submitted_at);
+        cell_int(&cells[22], s->submitted_at);
     else
-        cell_blank(&cells[19]);
+        cell_blank(&cells[22]);
     if (s)
-        cell_int(&cells[20], s->line);
+        cell_int(&cells[23], s->line);
     else
-        cell_blank(&cells[20]);
+        cell_blank(&cells[23]);
+    cell_text(&cells[24], x->book ? claim_note(x, c, s) : "");
 }
 
 static void prefetch_str(const char *s)
@@ -268,10 +349,12 @@ static void claim_prefetch(const void *vx, size_t row, int level)
 
 static const cl_col creditor_cols[] = {
     {"creditor_id", "债权人编号", CL_COL_TEXT},
-    {"id_type", "证件类型", CL_COL_TEXT},
+    {NULL, "证件类型", CL_COL_TEXT},
+    {"id_type", "ID type", CL_COL_TEXT},
     {"id_number", "证件号码", CL_COL_PII_ID},
     {"name", "债权人名称", CL_COL_PII_NAME},
-    {"kind", "债权人类型", CL_COL_TEXT},
+    {NULL, "债权人类型", CL_COL_TEXT},
+    {"kind", "Kind", CL_COL_TEXT},
     {"declared_total", "申报总额", CL_COL_MONEY},
     {"confirmed_total", "确认总额", CL_COL_MONEY},
     {"pending_total", "待审核总额", CL_COL_MONEY},
@@ -289,18 +372,20 @@ static void creditor_row(void *vx, size_t row, cl_cell *cells)
     const cl_creditor *cr = &x->b->creditors[row];
     const cl_identity *id = &x->b->ids[cr->identity];
     cell_text(&cells[0], id->creditor_id);
-    cell_text(&cells[1], cl_id_type_name((cl_id_type)id->id_type));
-    cell_text(&cells[2], id->id_number);
-    cell_text(&cells[3], cr->name);
-    cell_text(&cells[4], cl_kind_name((cl_kind)cr->kind));
-    cell_int(&cells[5], cr->declared);
-    cell_int(&cells[6], cr->confirmed);
-    cell_int(&cells[7], cr->pending);
-    cell_int(&cells[8], cr->employee);
-    cell_int(&cells[9], cr->tax);
-    cell_int(&cells[10], cr->ordinary);
-    cell_int(&cells[11], cr->secured);
-    cell_int(&cells[12], cr->temporary);
+    cell_text(&cells[1], id_type_zh(id->id_type));
+    cell_text(&cells[2], cl_id_type_name((cl_id_type)id->id_type));
+    cell_text(&cells[3], id->id_number);
+    cell_text(&cells[4], cr->name);
+    cell_text(&cells[5], kind_zh(cr->kind));
+    cell_text(&cells[6], cl_kind_name((cl_kind)cr->kind));
+    cell_int(&cells[7], cr->declared);
+    cell_int(&cells[8], cr->confirmed);
+    cell_int(&cells[9], cr->pending);
+    cell_int(&cells[10], cr->employee);
+    cell_int(&cells[11], cr->tax);
+    cell_int(&cells[12], cr->ordinary);
+    cell_int(&cells[13], cr->secured);
+    cell_int(&cells[14], cr->temporary);
 }
 
 static void creditor_prefetch(const void *vx, size_t row, int level)
@@ -328,7 +413,8 @@ static const cl_col roster_cols[] = {
     {"unsecured_voting", "无财产担保表决额", CL_COL_MONEY},
     {"secured_voting", "有财产担保表决额", CL_COL_MONEY},
     {"voting_amount", NULL, CL_COL_MONEY},
-    {"groups", "表决组", CL_COL_TEXT},
+    {NULL, "表决组", CL_COL_TEXT},
+    {"groups", "Groups", CL_COL_TEXT},
     {"group_secured", NULL, CL_COL_MONEY},
     {"group_employee", NULL, CL_COL_MONEY},
     {"group_tax", NULL, CL_COL_MONEY},
@@ -351,24 +437,32 @@ static void roster_row(void *vx, size_t row, cl_cell *cells)
     cell_int(&cells[7], cr->unsecured_voting);
     cell_int(&cells[8], cr->secured_voting);
     cell_int(&cells[9], cr->unsecured_voting);
-    size_t n = 0;
+    size_t n = 0, nz = 0;
     x->codes[0] = '\0';
+    x->reasons[0] = '\0';
     for (int g = 0; g < CL_G_COUNT; g++) {
-        size_t m = cr->groups & (1u << g) ? append_item(x->codes, sizeof x->codes, n, ";",
-                                                        cl_group_name((cl_group)g))
-                                          : SIZE_MAX;
+        if (!(cr->groups & (1u << g)))
+            continue;
+        size_t m = append_item(x->codes, sizeof x->codes, n, ";", cl_group_name((cl_group)g));
         if (m != SIZE_MAX)
             n = m;
+        m = x->book ? append_item(x->reasons, sizeof x->reasons, nz, "；", group_zh(g))
+                    : SIZE_MAX;
+        if (m != SIZE_MAX)
+            nz = m;
     }
-    cells[10].s = x->codes;
-    cells[10].len = n;
+    cells[10].s = x->reasons;
+    cells[10].len = nz;
     cells[10].empty = 0;
+    cells[11].s = x->codes;
+    cells[11].len = n;
+    cells[11].empty = 0;
     int64_t ord = cr->ordinary + cr->tmp_ordinary;
-    cell_int(&cells[11], cr->secured + cr->tmp_secured);
-    cell_int(&cells[12], cr->employee + cr->tmp_employee);
-    cell_int(&cells[13], cr->tax + cr->tmp_tax);
-    cell_int(&cells[14], (cr->groups & (1u << CL_G_ORDINARY)) ? ord : 0);
-    cell_int(&cells[15], (cr->groups & (1u << CL_G_SMALL_ORDINARY)) ? ord : 0);
+    cell_int(&cells[12], cr->secured + cr->tmp_secured);
+    cell_int(&cells[13], cr->employee + cr->tmp_employee);
+    cell_int(&cells[14], cr->tax + cr->tmp_tax);
+    cell_int(&cells[15], (cr->groups & (1u << CL_G_ORDINARY)) ? ord : 0);
+    cell_int(&cells[16], (cr->groups & (1u << CL_G_SMALL_ORDINARY)) ? ord : 0);
 }
 
 static void roster_prefetch(const void *vx, size_t row, int level)
@@ -383,17 +477,29 @@ static void roster_prefetch(const void *vx, size_t row, int level)
 
 /* ------------------------------------------------------- review queue */
 
+/* The queue is also the reviewer's form: decision, amount, reviewer,
+ * decided_at and note are left empty for the reviewer to fill in, and the
+ * filled file is read back as overrides (`claims run --overrides
+ * review_queue.csv`; rows left undecided are skipped, engine/load.c). */
 static const cl_col review_cols[] = {
     {"submission_id", "申报编号", CL_COL_TEXT},
-    {"status", "状态", CL_COL_TEXT},
-    {"codes", "原因代码", CL_COL_TEXT},
+    {NULL, "状态", CL_COL_TEXT},
+    {"status", "Status", CL_COL_TEXT},
+    {"decision", "决定", CL_COL_TEXT},
+    {"amount", "金额", CL_COL_TEXT},
+    {"reviewer", "审核人", CL_COL_TEXT},
+    {"decided_at", "决定时间", CL_COL_TEXT},
+    {"note", "备注", CL_COL_TEXT},
+    {"codes", "原因代码 Codes", CL_COL_TEXT},
     {"reasons", "原因说明", CL_COL_TEXT},
     {"reasons_en", "Reasons", CL_COL_TEXT},
     {"name", "债权人名称", CL_COL_PII_NAME},
-    {"id_type", "证件类型", CL_COL_TEXT},
+    {NULL, "证件类型", CL_COL_TEXT},
+    {"id_type", "ID type", CL_COL_TEXT},
     {"id_number", "证件号码", CL_COL_PII_ID},
     {"phone", "手机号码", CL_COL_PII_PHONE},
-    {"category", "债权类别", CL_COL_TEXT},
+    {NULL, "债权类别", CL_COL_TEXT},
+    {"category", "Category", CL_COL_TEXT},
     {"secured", "有财产担保", CL_COL_TEXT},
     {"declared_total", "申报总额", CL_COL_MONEY},
     {"temporary_amount", "临时确定额", CL_COL_MONEY},
@@ -433,44 +539,50 @@ static void review_row(void *vx, size_t row, cl_cell *cells)
     const cl_sub *s = &b->subs[c->sub];
     const cl_account *a = c->account == CL_NONE ? NULL : &b->accounts[c->account];
     cell_text(&cells[0], s->submission_id);
-    cell_text(&cells[1], cl_status_name((cl_status)c->status));
-    cells[2].s = x->codes;
-    cells[2].len = join_codes(x, &c->codes);
-    cells[2].empty = 0;
-    cells[3].s = x->reasons_zh;
-    cells[3].len = cl_claim_reasons(b, i, CL_LANG_ZH, x->reasons_zh, sizeof x->reasons_zh);
-    cells[3].empty = 0;
-    cells[4].s = x->reasons;
-    cells[4].len = cl_claim_reasons(b, i, CL_LANG_EN, x->reasons, sizeof x->reasons);
-    cells[4].empty = 0;
-    cell_text(&cells[5], s->name);
-    cell_text(&cells[6], s->id_type ? cl_id_type_name((cl_id_type)s->id_type) : s->raw_id_type);
-    cell_text(&cells[7], s->id_number);
-    cell_text(&cells[8], s->phone);
-    cell_text(&cells[9], s->category ? cl_category_name((cl_category)s->category) : s->raw_category);
-    cell_text(&cells[10], s->secured == CL_YN_YES ? "Y" : s->secured == CL_YN_NO ? "N" : s->raw_secured);
-    cell_int(&cells[11], c->declared);
+    cell_text(&cells[1], status_zh(c->status));
+    cell_text(&cells[2], cl_status_name((cl_status)c->status));
+    for (int k = 3; k <= 7; k++)
+        cell_text(&cells[k], "");   /* the reviewer's: decision .. note */
+    cells[8].s = x->codes;
+    cells[8].len = join_codes(x, &c->codes);
+    cells[8].empty = 0;
+    cells[9].s = x->reasons_zh;
+    cells[9].len = cl_claim_reasons(b, i, CL_LANG_ZH, x->reasons_zh, sizeof x->reasons_zh);
+    cells[9].empty = 0;
+    cells[10].s = x->reasons;
+    cells[10].len = cl_claim_reasons(b, i, CL_LANG_EN, x->reasons, sizeof x->reasons);
+    cells[10].empty = 0;
+    cell_text(&cells[11], s->name);
+    cell_text(&cells[12], s->id_type ? id_type_zh(s->id_type) : s->raw_id_type);
+    cell_text(&cells[13],
+              s->id_type ? cl_id_type_name((cl_id_type)s->id_type) : s->raw_id_type);
+    cell_text(&cells[14], s->id_number);
+    cell_text(&cells[15], s->phone);
+    cell_text(&cells[16], s->category ? category_zh(s->category) : s->raw_category);
+    cell_text(&cells[17], s->category ? cl_category_name((cl_category)s->category) : s->raw_category);
+    cell_text(&cells[18], s->secured == CL_YN_YES ? "Y" : s->secured == CL_YN_NO ? "N" : s->raw_secured);
+    cell_int(&cells[19], c->declared);
     if (c->temporary)
-        cell_int(&cells[12], c->voting);
-    else
-        cell_blank(&cells[12]);
-    cell_int(&cells[13], s->evidence_count);
-    cell_text(&cells[14], s->account_ref);
-    cell_text(&cells[15], a ? a->ref : "");
-    if (a)
-        cell_int(&cells[16], a->sum[c->category] > 0 ? a->sum[c->category] : 0);
-    else
-        cell_blank(&cells[16]);
-    cell_text(&cells[17], a ? a->name : "");
-    cell_text(&cells[18], a ? a->id_number : "");
-    cells[19].s = x->extra;
-    cells[19].len = cl_codes_has(&c->codes, CL_C_ACCOUNT_CONFLICT) ? competing(x, i) : 0;
-    cells[19].empty = 0;
-    if (s->submitted_at != CL_TIME_NONE)
-        cell_int(&cells[20], s->submitted_at);
+        cell_int(&cells[20], c->voting);
     else
         cell_blank(&cells[20]);
-    cell_int(&cells[21], s->line);
+    cell_int(&cells[21], s->evidence_count);
+    cell_text(&cells[22], s->account_ref);
+    cell_text(&cells[23], a ? a->ref : "");
+    if (a)
+        cell_int(&cells[24], a->sum[c->category] > 0 ? a->sum[c->category] : 0);
+    else
+        cell_blank(&cells[24]);
+    cell_text(&cells[25], a ? a->name : "");
+    cell_text(&cells[26], a ? a->id_number : "");
+    cells[27].s = x->extra;
+    cells[27].len = cl_codes_has(&c->codes, CL_C_ACCOUNT_CONFLICT) ? competing(x, i) : 0;
+    cells[27].empty = 0;
+    if (s->submitted_at != CL_TIME_NONE)
+        cell_int(&cells[28], s->submitted_at);
+    else
+        cell_blank(&cells[28]);
+    cell_int(&cells[29], s->line);
 }
 
 /* Circular lists of the ACCOUNT_CONFLICT claims sharing (account, category). */
@@ -572,9 +684,9 @@ static void bad_row(void *vx, size_t row, cl_cell *cells)
 
 /* ------------------------------------------------------------ writing */
 
-#define TABLE(nm, ti, cols, n, fn, xx, pf) \
+#define TABLE(nm, ti, cols, n, fn, xx, pf, tot) \
     ((cl_table){(nm), (ti), (cols), (int)(sizeof(cols) / sizeof((cols)[0])), (n), (fn), (xx), (pf), \
-                sizeof(ctx)})
+                sizeof(ctx), (tot)})
 
 typedef struct tables {
     ctx cx[6];
@@ -624,12 +736,12 @@ static cl_err build_tables(const cl_batch *b, tables *t)
         return CL_ERR_NOMEM;
     size_t nreview = fill_review_rows(b, t->cx[3].rows);
     size_t nrefused = fill_refused_rows(b, t->cx[4].rows);
-    t->claims = TABLE("claims", "申报明细", claim_cols, b->nclaims, claim_row, &t->cx[0], claim_prefetch);
-    t->creditors = TABLE("creditors", "债权表", creditor_cols, b->ncreditors, creditor_row, &t->cx[1], creditor_prefetch);
-    t->roster = TABLE("roster", "表决名册", roster_cols, b->nroster, roster_row, &t->cx[2], roster_prefetch);
-    t->review = TABLE("review_queue", "待审核", review_cols, nreview, review_row, &t->cx[3], NULL);
-    t->refused = TABLE("overrides_rejected", "拒绝的审核决定", refused_cols, nrefused, refused_row, &t->cx[4], NULL);
-    t->bad = TABLE("rejected_rows", "无法读取的行", bad_cols, b->nbad, bad_row, &t->cx[5], NULL);
+    t->claims = TABLE("claims", "申报明细", claim_cols, b->nclaims, claim_row, &t->cx[0], claim_prefetch, CL_TOTAL_MONEY);
+    t->creditors = TABLE("creditors", "债权表", creditor_cols, b->ncreditors, creditor_row, &t->cx[1], creditor_prefetch, CL_TOTAL_MONEY);
+    t->roster = TABLE("roster", "表决名册", roster_cols, b->nroster, roster_row, &t->cx[2], roster_prefetch, CL_TOTAL_MONEY);
+    t->review = TABLE("review_queue", "待审核", review_cols, nreview, review_row, &t->cx[3], NULL, CL_TOTAL_MONEY);
+    t->refused = TABLE("overrides_rejected", "拒绝的审核决定", refused_cols, nrefused, refused_row, &t->cx[4], NULL, 0);
+    t->bad = TABLE("rejected_rows", "无法读取的行", bad_cols, b->nbad, bad_row, &t->cx[5], NULL, 0);
     return CL_OK;
 }
 
@@ -687,6 +799,8 @@ static cl_err write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opt
         err = cl_write_payees(b, o, d);   /* private: never in public/ */
     if (!err && opts->publish)
         err = cl_write_public(b, &t.creditors, o, d);
+    for (int i = 0; i < 6; i++)
+        t.cx[i].book = 1;   /* the CSVs are written; from here on rows are the workbook's */
     if (!err && opts->xlsx)
         err = cl_write_books(b, &t.claims, &t.creditors, &t.review, &t.roster, o, opts->publish,
                              opts->write_books, d);

@@ -1,6 +1,7 @@
 /* outputs_book.c - the judges' workbook report.xlsx (汇总 with counts,
- * amounts, a status chart and an amount histogram; 债权表, 申报明细, 待审核,
- * 表决名册) and the public creditor list (masked, contract §8). */
+ * amounts, a status chart and an amount histogram, 合计 rows and a note on
+ * the rows listed from the books; 债权表, 申报明细, 待审核, 表决名册) and the
+ * public creditor list (masked, contract §8). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,10 +135,16 @@ cl_err cl_write_books(const cl_batch *b, const cl_table *claims, const cl_table 
     by_tier(b, &tt);
     histogram(b, &ht);
     const cl_table small[4] = {
-        {"status", "按状态", status_cols, 4, (size_t)st.n, sum_row_fn, &st, NULL, 0},
-        {"category", "按类别", category_cols, 4, (size_t)ct.n, sum_row_fn, &ct, NULL, 0},
-        {"tier", "按清偿顺序", tier_cols, 4, (size_t)tt.n, sum_row_fn, &tt, NULL, 0},
-        {"histogram", "确认金额分布", hist_cols, 4, (size_t)ht.n, sum_row_fn, &ht, NULL, 0},
+        /* 合计 rows: counts add up except creditors per tier (one creditor
+         * may hold claims in several tiers) */
+        {"status", "按状态", status_cols, 4, (size_t)st.n, sum_row_fn, &st, NULL, 0,
+         CL_TOTAL_MONEY | CL_TOTAL_COUNTS},
+        {"category", "按类别", category_cols, 4, (size_t)ct.n, sum_row_fn, &ct, NULL, 0,
+         CL_TOTAL_MONEY | CL_TOTAL_COUNTS},
+        {"tier", "按清偿顺序", tier_cols, 4, (size_t)tt.n, sum_row_fn, &tt, NULL, 0,
+         CL_TOTAL_MONEY},
+        {"histogram", "确认金额分布", hist_cols, 4, (size_t)ht.n, sum_row_fn, &ht, NULL, 0,
+         CL_TOTAL_MONEY | CL_TOTAL_COUNTS},
     };
     const cl_summary_block blocks[4] = {
         {&small[0], CL_CHART_PIE, 1, "申报按状态 Claims by status"},
@@ -145,7 +152,7 @@ cl_err cl_write_books(const cl_batch *b, const cl_table *claims, const cl_table 
         {&small[2], CL_CHART_NONE, 0, NULL},
         {&small[3], CL_CHART_COLUMN, 1, "确认金额分布 Histogram of confirmed amounts"},
     };
-    char l0[512], l1[512], l2[256], l3[256], p0[512], p1[512];
+    char l0[512], l1[512], l2[256], l3[256], l4[512], p0[512], p1[512], pt[768];
     char acc[CL_TIME_BUFSZ], dl[CL_TIME_BUFSZ];
     cl_date_format(b->cfg.acceptance_at, acc);
     cl_date_format(b->cfg.deadline_end, dl);
@@ -154,15 +161,22 @@ cl_err cl_write_books(const cl_batch *b, const cl_table *claims, const cl_table 
     snprintf(l2, sizeof l2, "受理日期：%s    申报期限届满：%s", acc, dl);
     snprintf(l3, sizeof l3, "申报 %zu 笔，债权人 %zu 名，表决名册 %zu 名（申报明细见 claims.xlsx；claims %s）",
              b->nsubs, b->ncreditors, b->nroster, CL_VERSION);
+    size_t from_books = 0;
+    for (size_t i = 0; i < b->nclaims; i++)
+        from_books += b->claims[i].sub == CL_NONE;
+    snprintf(l4, sizeof l4, "注：按状态统计共 %zu 行 = 申报 %zu 笔 + 依职工名册列示 %zu 行"
+             "（职工未申报、由管理人依账簿列示，第四十八条）；重复提交和已被替代的申报也各占一行。",
+             b->nclaims, b->nsubs, from_books);
+    snprintf(pt, sizeof pt, "案号：%s  %s", b->cfg.case_no, b->cfg.debtor);
     snprintf(p0, sizeof p0, "%s 债权人名单（公示）", b->cfg.debtor);
     snprintf(p1, sizeof p1, "案号：%s", b->cfg.case_no);
-    const char *header[] = {l0, l1, l2, l3};
+    const char *header[] = {l0, l1, l2, l3, l4};
     const char *pheader[] = {p0, p1};
     const cl_table report_sheets[3] = {*creditors, *review, *roster};
     cl_book books[3] = {
-        {"汇总", header, 4, blocks, 4, report_sheets, 3, 0},
-        {NULL, header, 4, NULL, 0, claims, 1, 0},
-        {NULL, pheader, 2, NULL, 0, creditors, 1, 0},
+        {"汇总", header, 5, blocks, 4, report_sheets, 3, 0, pt},
+        {NULL, header, 4, NULL, 0, claims, 1, 0, pt},
+        {NULL, pheader, 2, NULL, 0, creditors, 1, 0, pt},
     };
     const cl_audience aud[3] = {CL_AUDIENCE_INTERNAL, CL_AUDIENCE_INTERNAL, CL_AUDIENCE_PUBLIC};
     char paths[3][4096];

@@ -225,9 +225,13 @@ static int format_rows(worker *k, size_t from, size_t to, cl_audience a)
         cl_table_prefetch(t, r);
         memset(k->cells, 0, (size_t)t->ncols * sizeof *k->cells);
         t->row(t->ctx, r, k->cells);
+        int first = 1;
         for (int c = 0; c < t->ncols; c++) {
-            if (c)
+            if (!t->cols[c].key)
+                continue;   /* a workbook-only column */
+            if (!first)
                 ob_putc(&k->out, ',');
+            first = 0;
             if (put_cell(&k->out, &t->cols[c], &k->cells[c], a, &k->sc) != 0)
                 return -1;
         }
@@ -292,9 +296,13 @@ cl_err cl_report_csv_to(cl_sink *w, const cl_table *t, cl_audience a, int nthrea
                         cl_diag *d)
 {
     obuf head = {0};
+    int first = 1;
     for (int c = 0; c < t->ncols; c++) {
-        if (c)
+        if (!t->cols[c].key)
+            continue;   /* a workbook-only column */
+        if (!first)
             ob_putc(&head, ',');
+        first = 0;
         put_field(&head, t->cols[c].key, strlen(t->cols[c].key));
     }
     ob_putc(&head, '\n');

@@ -27,7 +27,9 @@ typedef enum cl_col_kind {
 } cl_col_kind;
 
 typedef struct cl_col {
-    const char *key;     /* CSV header (English, contract §10) */
+    const char *key;     /* CSV header (English, contract §10); NULL: a
+                          * workbook-only column (e.g. a Chinese rendering of
+                          * the English code beside it), absent from the CSV */
     const char *title;   /* XLSX header (Chinese); NULL: a CSV-only column */
     cl_col_kind kind;
 } cl_col;
@@ -55,6 +57,8 @@ typedef void (*cl_row_fn)(void *ctx, size_t row, cl_cell *cells);
  * they ask for row r. It must only read (__builtin_prefetch). */
 typedef void (*cl_prefetch_fn)(const void *ctx, size_t row, int level);
 
+enum { CL_TOTAL_MONEY = 1, CL_TOTAL_COUNTS = 2 };
+
 typedef struct cl_table {
     const char *name;    /* file stem, e.g. "claims" */
     const char *title;   /* sheet name, e.g. "申报明细" */
@@ -69,6 +73,11 @@ typedef struct cl_table {
      * function then reads only its copy and shared, unchanging data). 0:
      * rows are formatted by one thread, in order. */
     size_t ctx_size;
+    /* CL_TOTAL_* bits: the workbook ends the sheet (or summary block) with a
+     * 合计 (total) row under its money columns (CL_TOTAL_MONEY) and count
+     * columns (CL_TOTAL_COUNTS): exact int64 sums of the cells, a sum that
+     * would overflow left blank. Only where a column total means something. */
+    int totals;
 } cl_table;
 
 /* What a writer calls before asking for row r: t->prefetch for the rows
@@ -121,12 +130,21 @@ typedef struct cl_book {
     /* Creation time for docProps/core.xml, Unix seconds (UTC). 0: a fixed
      * date (1980-01-01), so that the same input gives a byte-identical file. */
     int64_t created;
+    /* Left part of every printed page's header (e.g. "案号：… 债务人"); NULL:
+     * header_lines[0], if any. The right part names the sheet, the footer
+     * counts pages ("第 3 页，共 12 页"). */
+    const char *print_title;
 } cl_book;
 
 /* An XLSX workbook: the summary sheet, then one sheet per table (frozen
  * header, autofilter, column widths fitting CJK text, money as numbers
- * formatted ¥#,##0.00, times as date cells); a table past 1,048,575 rows
- * continues on "<title> (2)" and so on. */
+ * formatted ¥#,##0.00, times as date cells, numeric headers right-aligned);
+ * a table past 1,048,575 rows continues on "<title> (2)" and so on.
+ * Printing: A4 landscape, every sheet fit to one page wide with its header
+ * row repeated on every page, the summary (tables and charts) on one page,
+ * print_title and the sheet name in the page header, page numbers in the
+ * footer. Column charts carry axis titles and a yuan format when their
+ * value column is money. */
 cl_err cl_report_xlsx(const char *path, const cl_book *b, cl_audience a, cl_diag *d);
 
 /* Writes n independent workbooks (paths[i] from books[i] for audiences[i]) in

@@ -36,7 +36,13 @@
 
 typedef struct formats {
     lxw_format *bold, *title, *money, *time, *date;
+    lxw_format *head_num;      /* header of a numeric column: bold, right-aligned */
+    lxw_format *total_money;   /* a 合计 cell: bold money */
+    lxw_format *text;          /* "@": typed input stays text */
 } formats;
+
+#define TOTAL_LABEL "合计"
+#define PAPER_A4 9
 
 
 /* One table written to one or more sheets by one thread. */
@@ -197,12 +203,19 @@ static int shown_columns(const cl_table *t, int *shown)
     return n;
 }
 
+/* Numbers, amounts and dates sit right in their cells; so do their headers. */
+static int right_aligned(cl_col_kind k)
+{
+    return k == CL_COL_INT || k == CL_COL_MONEY || k == CL_COL_TIME || k == CL_COL_DATE;
+}
+
 static lxw_error write_header(lxw_worksheet *ws, lxw_row_t r, const cl_table *t,
                               const int *shown, int nshown, const formats *f, int *widths)
 {
     for (int c = 0; c < nshown; c++) {
         const char *title = t->cols[shown[c]].title;
-        lxw_error err = worksheet_write_string(ws, r, (lxw_col_t)c, title, f->bold);
+        lxw_format *fm = right_aligned(t->cols[shown[c]].kind) ? f->head_num : f->bold;
+        lxw_error err = worksheet_write_string(ws, r, (lxw_col_t)c, title, fm);
         if (err)
             return err;
         int w = display_width(title, strlen(title)) + 2;   /* + filter button */
@@ -212,16 +225,112 @@ static lxw_error write_header(lxw_worksheet *ws, lxw_row_t r, const cl_table *t,
     return LXW_NO_ERROR;
 }
 
-static lxw_error set_widths(lxw_worksheet *ws, const int *widths, int ncols)
+/* Column widths; text columns of a data sheet (col_format non-NULL) also get
+ * the text format "@", so that what a reader types into an empty cell - a
+ * reviewer's 决定时间 "2018-06-01 10:00" - stays text and survives a
+ * save-as-CSV unchanged instead of becoming a locale-formatted date. */
+static lxw_error set_widths(lxw_worksheet *ws, const int *widths, int ncols,
+                            const cl_table *t, const int *shown, lxw_format *text)
 {
     for (int c = 0; c < ncols; c++) {
         int w = widths[c] + 2;
         w = w < 6 ? 6 : w > 60 ? 60 : w;
-        lxw_error err = worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, w, NULL);
+        lxw_format *fm = t && !right_aligned(t->cols[shown[c]].kind) ? text : NULL;
+        lxw_error err = worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, w, fm);
         if (err)
             return err;
     }
     return LXW_NO_ERROR;
+}
+
+/* ---- totals ------------------------------------------------------------- */
+
+/* Running exact sums of a table's money columns (fen) and, when asked, its
+ * count columns; a column whose sum would overflow is marked and left blank
+ * in the 合计 row. */
+typedef struct totals {
+    int64_t *sum;
+    unsigned char *overflow;
+    int counts;
+} totals;
+
+static int summed(const totals *tt, cl_col_kind k)
+{
+    return k == CL_COL_MONEY || (tt->counts && k == CL_COL_INT);
+}
+
+static void totals_add(totals *tt, const cl_table *t, const int *shown, int nc,
+                       const cl_cell *cells)
+{
+    for (int c = 0; c < nc; c++) {
+        const cl_cell *v = &cells[shown[c]];
+        if (!summed(tt, t->cols[shown[c]].kind) || v->empty)
+            continue;
+        if (__builtin_add_overflow(tt->sum[c], v->i, &tt->sum[c]))
+            tt->overflow[c] = 1;
+    }
+}
+
+/* The 合计 row at row r: the label in the first non-money column (the first
+ * column when every column is money), the sums under the money columns. */
+static lxw_error write_totals(lxw_worksheet *ws, lxw_row_t r, const cl_table *t,
+                              const int *shown, int nc, const totals *tt, const formats *f)
+{
+    int label = -1;
+    for (int c = 0; c < nc && label < 0; c++)
+        if (!summed(tt, t->cols[shown[c]].kind))
+            label = c;
+    lxw_error err = LXW_NO_ERROR;
+    for (int c = 0; !err && c < nc; c++) {
+        cl_col_kind k = t->cols[shown[c]].kind;
+        if (c == label)
+            err = worksheet_write_string(ws, r, (lxw_col_t)c, TOTAL_LABEL, f->bold);
+        else if (summed(tt, k) && !tt->overflow[c])
+            err = k == CL_COL_MONEY
+                      ? worksheet_write_number(ws, r, (lxw_col_t)c, fen_to_double(tt->sum[c]),
+                                               f->total_money)
+                      : worksheet_write_number(ws, r, (lxw_col_t)c, (double)tt->sum[c], f->bold);
+    }
+    return err;
+}
+
+/* ---- printing ------------------------------------------------------------ */
+
+/* A header/footer section: '&' doubled (it starts a code), cut at a UTF-8
+ * boundary to stay inside Excel's 255-character limit with the codes. */
+static void hf_text(const char *s, char *out, size_t outsz)
+{
+    size_t o = 0;
+    for (size_t i = 0; s && s[i] && o + 8 < outsz && o < 180;) {
+        uint32_t cp;
+        size_t k = u8_next((const unsigned char *)s + i, strlen(s + i), &cp);
+        if (s[i] == '&')
+            out[o++] = '&';
+        memcpy(out + o, s + i, k);
+        o += k;
+        i += k;
+    }
+    out[o] = '\0';
+}
+
+/* A4 landscape, one page wide (as many tall as the rows need; 0 = auto),
+ * the page header: the book's title left, the sheet's name right; the
+ * footer: page m of n. */
+static lxw_error print_setup(lxw_worksheet *ws, const cl_book *b, uint16_t tall)
+{
+    const char *title = b->print_title ? b->print_title
+                        : b->nheader > 0 ? b->header_lines[0] : "";
+    char esc[256], head[320];
+    hf_text(title, esc, sizeof esc);
+    snprintf(head, sizeof head, "&L%s&R&A", esc);
+    worksheet_set_landscape(ws);
+    worksheet_set_paper(ws, PAPER_A4);
+    worksheet_set_margins(ws, 0.4, 0.4, 0.6, 0.6);
+    worksheet_fit_to_pages(ws, 1, tall);
+    lxw_error err = worksheet_set_header(ws, head);
+    if (!err)
+        err = worksheet_set_footer(ws, "&C第 &P 页，共 &N 页");
+    return err;
 }
 
 /* ---- data sheets -------------------------------------------------------- */
@@ -281,7 +390,12 @@ static void write_table(job *jb, cl_audience a, const formats *f)
     lxw_error err = LXW_NO_ERROR;
     size_t row = 0;
     int nc = shown ? shown_columns(t, shown) : 0;
-    if (!cells || !widths || !shown) {
+    totals tt = {NULL, NULL, t->totals & CL_TOTAL_COUNTS};
+    if (t->totals) {
+        tt.sum = calloc((size_t)(nall > 0 ? nall : 1), sizeof *tt.sum);
+        tt.overflow = calloc((size_t)(nall > 0 ? nall : 1), 1);
+    }
+    if (!cells || !widths || !shown || (t->totals && (!tt.sum || !tt.overflow))) {
         job_fail(jb, jb->names[0], 0, 0, LXW_ERROR_MEMORY_MALLOC_FAILED);
         goto out;
     }
@@ -292,10 +406,18 @@ static void write_table(job *jb, cl_audience a, const formats *f)
                                                             : t->nrows;
         if ((err = write_header(ws, 0, t, shown, nc, f, widths)))
             goto fail;
+        /* the filter covers the data rows, not the 合计 row; set before the
+         * rows are streamed (constant memory refuses ranges above the
+         * current row) */
+        if (nc > 0 && (err = worksheet_autofilter(ws, 0, 0, (lxw_row_t)(last - first),
+                                                  (lxw_col_t)(nc - 1))))
+            goto fail;
         for (row = first; row < last; row++) {
             cl_table_prefetch(t, row);
             memset(cells, 0, (size_t)nall * sizeof *cells);
             t->row(t->ctx, row, cells);
+            if (tt.sum)
+                totals_add(&tt, t, shown, nc, cells);
             for (int c = 0; c < nc; c++) {
                 int ignored = 0;   /* widths come from the first rows only */
                 int *wslot = row < XLSX_WIDTH_ROWS ? &widths[c] : &ignored;
@@ -307,11 +429,11 @@ static void write_table(job *jb, cl_audience a, const formats *f)
                 }
             }
         }
-        worksheet_freeze_panes(ws, 1, 0);
-        if (nc > 0 && (err = worksheet_autofilter(ws, 0, 0, (lxw_row_t)(last - first),
-                                                  (lxw_col_t)(nc - 1))))
+        if (tt.sum && p == jb->nparts - 1 &&
+            (err = write_totals(ws, (lxw_row_t)(last - first + 1), t, shown, nc, &tt, f)))
             goto fail;
-        if ((err = set_widths(ws, widths, nc)))
+        worksheet_freeze_panes(ws, 1, 0);
+        if ((err = set_widths(ws, widths, nc, t, shown, f->text)))
             goto fail;
     }
     goto out;
@@ -321,10 +443,42 @@ out:
     free(cells);
     free(widths);
     free(shown);
+    free(tt.sum);
+    free(tt.overflow);
     cl_scratch_release(&sc);
 }
 
 /* ---- summary sheet ------------------------------------------------------ */
+
+/* Column charts: axis titles from the table's column titles, "（元）" and a
+ * yuan format on a money axis. Pie charts: each slice labelled with its
+ * value and share. */
+static void chart_axes(lxw_chart *ch, lxw_chart_series *s, const cl_summary_block *blk)
+{
+    const cl_table *t = blk->table;
+    const cl_col *vc = &t->cols[blk->value_col];
+    int money = vc->kind == CL_COL_MONEY;
+    if (blk->chart == CL_CHART_PIE) {
+        chart_series_set_labels(s);
+        chart_series_set_labels_options(s, LXW_FALSE, LXW_FALSE, LXW_TRUE);
+        chart_series_set_labels_percentage(s);
+        chart_series_set_labels_leader_line(s);
+        if (money)
+            chart_series_set_labels_num_format(s, "\xC2\xA5#,##0.00");
+        return;
+    }
+    chart_legend_set_position(ch, LXW_CHART_LEGEND_NONE);
+    char name[160];
+    if (t->cols[0].title)
+        chart_axis_set_name(ch->x_axis, t->cols[0].title);
+    if (vc->title) {
+        snprintf(name, sizeof name, "%s%s", vc->title, money ? "（元）" : "");
+        chart_axis_set_name(ch->y_axis, name);
+    }
+    chart_axis_set_num_format(ch->y_axis, money ? "\xC2\xA5#,##0" : "#,##0");
+    if (money)
+        chart_series_set_labels_num_format(s, "\xC2\xA5#,##0");
+}
 
 static lxw_error summary_block(lxw_workbook *wb, lxw_worksheet *ws, const char *sheet,
                                const cl_summary_block *blk, lxw_row_t *r, cl_audience a,
@@ -336,16 +490,26 @@ static lxw_error summary_block(lxw_workbook *wb, lxw_worksheet *ws, const char *
     int nshown = t->ncols <= 64 ? shown_columns(t, shown) : 0;
     lxw_error err = write_header(ws, *r, t, shown, nshown, f, widths);
     cl_cell *cells = calloc((size_t)(t->ncols > 0 ? t->ncols : 1), sizeof *cells);
-    if (!cells)
+    totals tt = {calloc(64, sizeof(int64_t)), calloc(64, 1), t->totals & CL_TOTAL_COUNTS};
+    if (!cells || !tt.sum || !tt.overflow) {
+        free(cells);
+        free(tt.sum);
+        free(tt.overflow);
         return LXW_ERROR_MEMORY_MALLOC_FAILED;
+    }
     for (size_t i = 0; !err && i < t->nrows; i++) {
         memset(cells, 0, (size_t)t->ncols * sizeof *cells);
         t->row(t->ctx, i, cells);
-        for (int c = 0; !err && c < t->ncols; c++)
-            err = write_cell(ws, *r + 1 + (lxw_row_t)i, (lxw_col_t)c, &t->cols[c], &cells[c],
-                             a, f, sc, &widths[c]);
+        totals_add(&tt, t, shown, nshown, cells);
+        for (int c = 0; !err && c < nshown; c++)
+            err = write_cell(ws, *r + 1 + (lxw_row_t)i, (lxw_col_t)c, &t->cols[shown[c]],
+                             &cells[shown[c]], a, f, sc, &widths[c]);
     }
+    if (!err && t->totals)
+        err = write_totals(ws, *r + 1 + (lxw_row_t)t->nrows, t, shown, nshown, &tt, f);
     free(cells);
+    free(tt.sum);
+    free(tt.overflow);
     *chart_out = NULL;
     if (!err && blk->chart != CL_CHART_NONE && t->nrows > 0 && blk->value_col > 0 &&
         blk->value_col < t->ncols) {
@@ -363,11 +527,10 @@ static lxw_error summary_block(lxw_workbook *wb, lxw_worksheet *ws, const char *
         chart_series_set_name_range(s, sheet, *r, (lxw_col_t)blk->value_col);
         if (blk->chart_title)
             chart_title_set_name(ch, blk->chart_title);
-        if (blk->chart == CL_CHART_COLUMN)
-            chart_legend_set_position(ch, LXW_CHART_LEGEND_NONE);
+        chart_axes(ch, s, blk);
         *chart_out = ch;
     }
-    *r += (lxw_row_t)t->nrows + 2;
+    *r += (lxw_row_t)t->nrows + 2 + (t->totals ? 1 : 0);
     return err;
 }
 
@@ -398,7 +561,15 @@ static cl_err write_summary(lxw_workbook *wb, lxw_worksheet *ws, const char *she
                                          (lxw_col_t)(maxc + 1), ch);
     }
     if (!err)
-        err = set_widths(ws, widths, maxc);
+        err = set_widths(ws, widths, maxc, NULL, NULL, NULL);
+    /* one page: the tables and the charts beside them (a chart is about
+     * 8 default columns wide, CHART_ROW_STRIDE rows tall) */
+    if (!err)
+        err = print_setup(ws, b, 1);
+    lxw_row_t last = (lxw_row_t)(ncharts * CHART_ROW_STRIDE);
+    if (!err)
+        err = worksheet_print_area(ws, 0, 0, r > last ? r : last,
+                                   (lxw_col_t)(maxc + (ncharts ? 9 : 0)));
     free(widths);
     cl_scratch_release(&sc);
     if (err)
@@ -413,6 +584,8 @@ static lxw_format *add_format(lxw_workbook *wb, int bold, double size, const cha
     lxw_format *fm = workbook_add_format(wb);
     if (!fm)
         return NULL;
+    if (bold == 2)
+        format_set_align(fm, LXW_ALIGN_RIGHT);
     if (bold)
         format_set_bold(fm);
     if (size > 0)
@@ -430,7 +603,11 @@ static int make_formats(lxw_workbook *wb, formats *f)
     f->money = add_format(wb, 0, 0, "\xC2\xA5#,##0.00");
     f->time = add_format(wb, 0, 0, "yyyy-mm-dd hh:mm:ss");
     f->date = add_format(wb, 0, 0, "yyyy-mm-dd");
-    return f->bold && f->title && f->money && f->time && f->date;
+    f->head_num = add_format(wb, 2, 0, NULL);   /* bold, right-aligned */
+    f->total_money = add_format(wb, 1, 0, "\xC2\xA5#,##0.00");
+    f->text = add_format(wb, 0, 0, "@");
+    return f->bold && f->title && f->money && f->time && f->date && f->head_num &&
+           f->total_money && f->text;
 }
 
 static void free_jobs(job *jobs, int n)
@@ -465,6 +642,12 @@ static cl_err add_sheets(lxw_workbook *wb, const cl_book *b, job *jobs, cl_diag 
             if (!jb->ws[p])
                 return cl_diag_set(d, CL_ERR_XLSX, "sheet \"%s\": cannot add (duplicate name "
                                    "or temporary file)", jb->names[p]);
+            lxw_error err = print_setup(jb->ws[p], b, 0);
+            if (!err)
+                err = worksheet_repeat_rows(jb->ws[p], 0, 0);
+            if (err)
+                return cl_diag_set(d, CL_ERR_XLSX, "sheet \"%s\": %s", jb->names[p],
+                                   lxw_strerror(err));
         }
     }
     return CL_OK;

@@ -133,8 +133,8 @@ int main(int argc, char **argv)
     gen g1, g2;
     args a;
     memset(&a, 0, sizeof a);
-    a.t = (cl_table){"claims", "申报明细", claims_cols, 18, rows, claims_row, &g1, NULL, 0};
-    cl_table half = {"claims2", "申报明细二", claims_cols, 18, rows / 2, claims_row, &g2, NULL, 0};
+    a.t = (cl_table){"claims", "申报明细", claims_cols, 18, rows, claims_row, &g1, NULL, 0, 0};
+    cl_table half = {"claims2", "申报明细二", claims_cols, 18, rows / 2, claims_row, &g2, NULL, 0, 0};
     cl_table two[2] = {a.t, half};
     printf("rows %zu x 18 columns, %d threads available\n", rows, omp_get_max_threads());
 

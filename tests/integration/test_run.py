@@ -340,13 +340,15 @@ class Workbook(Base):
         for sheet, (csvname, title, key) in expect.items():
             book = cwb if sheet == "申报明细" else wb
             rows = list(book[sheet].iter_rows(values_only=True))
-            header, body = rows[0], rows[1:]
+            header, body, total = rows[0], rows[1:-1], rows[-1]
             csvrows = read_csv(os.path.join(out, csvname))
             self.assertEqual(len(body), len(csvrows), sheet)
             col = header.index(title)
             got = sum(Decimal(str(v)) for v in (row[col] for row in body) if v is not None)
             want = sum(Decimal(c[key]) for c in csvrows)
             self.assertEqual(got, want, sheet)
+            self.assertIn("合计", total, sheet)
+            self.assertEqual(Decimal(str(total[col])), want, sheet + " 合计")
         summary = [c for row in wb["汇总"].iter_rows(values_only=True) for c in row if c]
         self.assertTrue(any("(2018)粤01破12号" in str(c) for c in summary))
         wb.close()
@@ -389,6 +391,293 @@ class Workbook(Base):
         pdf = os.path.join(pdf_dir, "report.pdf")
         self.assertTrue(os.path.exists(pdf), r.stdout + r.stderr)
         self.assertGreater(os.path.getsize(pdf), 10000)
+
+
+def pdf_pages(path):
+    """Pages of a PDF LibreOffice wrote (page objects are not compressed)."""
+    import re
+    with open(path, "rb") as f:
+        return len(re.findall(rb"/Type\s*/Page[^s]", f.read()))
+
+
+MONEY_KEYS = {"declared_total", "confirmed_principal", "confirmed_interest", "confirmed_other",
+              "confirmed_total", "voting_amount", "pending_total", "employee", "tax", "ordinary",
+              "secured", "temporary", "unsecured_voting", "secured_voting", "book_owed",
+              "temporary_amount"}
+
+
+class WorkbooksForClerks(Base):
+    """Issue 12 §5: workbooks that print, speak Chinese and add up; the review
+    queue as a form that comes back as overrides."""
+
+    def run_sample(self, *extra, overrides=False):
+        out = os.path.join(self.tmp, "out")
+        r = run_case(SAMPLE, out, *extra, overrides=overrides)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return out
+
+    def test_every_sheet_prints_landscape_one_page_wide_with_titles(self):
+        import openpyxl
+        out = self.run_sample()
+        conf = open(os.path.join(SAMPLE, "case.conf"), encoding="utf-8").read()
+        case_no = "(2018)粤01破12号"
+        self.assertIn(case_no, conf)
+        for name in ("report.xlsx", "claims.xlsx"):
+            wb = openpyxl.load_workbook(os.path.join(out, name))
+            for ws in wb.worksheets:
+                where = f"{name}!{ws.title}"
+                ps = ws.page_setup
+                self.assertEqual(ps.orientation, "landscape", where)
+                self.assertEqual(str(ps.paperSize), "9", where)
+                self.assertTrue(ws.sheet_properties.pageSetUpPr.fitToPage, where)
+                self.assertEqual(int(ps.fitToWidth if ps.fitToWidth is not None else 1), 1, where)
+                self.assertIn(case_no, ws.oddHeader.left.text or "", where)
+                self.assertIn("&P", ws.oddFooter.center.text or "", where)
+                self.assertIn("&N", ws.oddFooter.center.text or "", where)
+                if ws.title == "汇总":
+                    self.assertEqual(int(1 if ps.fitToHeight is None else ps.fitToHeight), 1,
+                                     where)
+                    self.assertIsNotNone(ws.print_area, where)
+                else:
+                    self.assertEqual(int(1 if ps.fitToHeight is None else ps.fitToHeight), 0,
+                                     where)
+                    self.assertIn(ws.print_title_rows, ("$1:$1", "1:1"), where)
+                    if ws.title == "待审核":   # what a reviewer types stays text
+                        from openpyxl.utils import get_column_letter
+                        for c in ws[1]:
+                            if c.value in ("决定", "金额", "审核人", "决定时间", "备注"):
+                                dim = ws.column_dimensions[get_column_letter(c.column)]
+                                self.assertEqual(dim.number_format, "@", c.value)
+                    for c in ws[1]:   # headers aligned like their data
+                        below = ws.cell(2, c.column)
+                        if isinstance(below.value, (int, float)):
+                            self.assertEqual(c.alignment.horizontal, "right", f"{where} {c.value}")
+            wb.close()
+
+    def test_sheets_speak_chinese_and_totals_match_the_csvs(self):
+        import openpyxl
+        from decimal import Decimal
+        out = self.run_sample()
+        wb = openpyxl.load_workbook(os.path.join(out, "report.xlsx"), read_only=True)
+        cwb = openpyxl.load_workbook(os.path.join(out, "claims.xlsx"), read_only=True)
+        zh_status = {"CONFIRMED": "确认", "PARTIAL": "部分确认", "PENDING_REVIEW": "待审核",
+                     "REJECTED": "不予确认", "NEEDS_CORRECTION": "待补正",
+                     "DUPLICATE": "重复提交", "SUPERSEDED": "已被替代"}
+        zh_cat = {"deposit": "押金", "balance": "余额", "supplier": "货款",
+                  "employee": "职工债权", "tax": "税款", "other": "其他"}
+        zh_kind = {"individual": "个人", "organization": "单位"}
+        zh_group = {"secured": "有财产担保债权组", "employee": "职工债权组", "tax": "税款债权组",
+                    "ordinary": "普通债权组", "small_ordinary": "小额普通债权组"}
+        sheets = {"申报明细": (cwb, "claims.csv"), "债权表": (wb, "creditors.csv"),
+                  "待审核": (wb, "review_queue.csv"), "表决名册": (wb, "roster.csv")}
+        for sheet, (book, csvname) in sheets.items():
+            rows = list(book[sheet].iter_rows(values_only=True))
+            header, body, total = rows[0], rows[1:-1], rows[-1]
+            csvrows = read_csv(os.path.join(out, csvname))
+            self.assertEqual(len(body), len(csvrows), sheet)
+            self.assertIn("合计", total, sheet)
+            # every money column's 合计 is the CSV's sum, to the fen
+            checked = 0
+            for key in csvrows[0]:
+                if key not in MONEY_KEYS:
+                    continue
+                col = [i for i, t in enumerate(header) if t and t == TITLES.get(key)]
+                if not col:
+                    continue
+                want = sum(Decimal(c[key] or "0") for c in csvrows)
+                self.assertEqual(Decimal(str(total[col[0]])).quantize(Decimal("0.01")), want,
+                                 f"{sheet} 合计 {key}")
+                checked += 1
+            self.assertGreaterEqual(checked, 1, sheet)
+            # Chinese beside English, row by row
+            pairs = {"申报明细": [("状态", "Status", zh_status), ("债权类别", "Category", zh_cat)],
+                     "债权表": [("债权人类型", "Kind", zh_kind)],
+                     "待审核": [("状态", "Status", zh_status), ("债权类别", "Category", zh_cat)],
+                     "表决名册": [("表决组", "Groups", zh_group)]}[sheet]
+            for zh, en, table in pairs:
+                zi, ei = header.index(zh), header.index(en)
+                for row in body:
+                    if not row[ei]:
+                        continue
+                    # text that did not parse is shown as given, in both
+                    want = "；".join(table.get(v, v) for v in row[ei].split(";"))
+                    self.assertEqual(row[zi], want, f"{sheet} {row}")
+        # duplicate rows show what was declared; the CSV keeps them blank
+        claims = read_csv(os.path.join(out, "claims.csv"))
+        dups = [c["submission_id"] for c in claims if c["status"] == "DUPLICATE"]
+        self.assertTrue(dups)
+        rows = list(cwb["申报明细"].iter_rows(values_only=True))
+        header = rows[0]
+        subs = {}
+        for s in read_csv(os.path.join(SAMPLE, "submissions.csv")):
+            subs.setdefault(s["submission_id"], []).append(s)
+        for row in rows[1:-1]:
+            if row[header.index("Status")] != "DUPLICATE":
+                continue
+            sid = row[header.index("申报编号")]
+            names = {s["name"].strip() for s in subs[sid]}
+            self.assertIn(row[header.index("债权人名称")], names, sid)
+            self.assertTrue(row[header.index("证件号码")], sid)
+            self.assertIn("重复提交", row[header.index("说明")], sid)
+        # the summary says why its status counts exceed the declarations
+        nsubs = sum(1 for c in claims if c["source"] == "submission")
+        nbooks = sum(1 for c in claims if c["source"] == "books")
+        self.assertGreater(nbooks, 0)
+        summary = [c for row in wb["汇总"].iter_rows(values_only=True) for c in row if c]
+        note = [c for c in summary if isinstance(c, str) and "依职工名册列示" in c]
+        self.assertTrue(note, summary[:8])
+        self.assertIn(f"共 {len(claims)} 行", note[0])
+        self.assertIn(f"申报 {nsubs} 笔", note[0])
+        self.assertIn(f"列示 {nbooks} 行", note[0])
+        wb.close()
+        cwb.close()
+
+    def test_summary_status_total_and_charts(self):
+        import openpyxl
+        import zipfile
+        from decimal import Decimal
+        out = self.run_sample()
+        claims = read_csv(os.path.join(out, "claims.csv"))
+        wb = openpyxl.load_workbook(os.path.join(out, "report.xlsx"))
+        rows = [[c.value for c in r] for r in wb["汇总"].iter_rows()]
+        top = next(i for i, r in enumerate(rows) if r[0] == "状态")
+        total = next(r for r in rows[top:] if r[0] == "合计")
+        self.assertEqual(total[1], len(claims))
+        self.assertEqual(Decimal(str(total[3])).quantize(Decimal("0.01")),
+                         sum(Decimal(c["confirmed_total"]) for c in claims))
+        self.assertIn("确认", [r[0] for r in rows[top:top + 9]][1].split())
+        with zipfile.ZipFile(os.path.join(out, "report.xlsx")) as z:
+            bars = [z.read(n).decode() for n in z.namelist()
+                    if n.startswith("xl/charts/chart") and b"barChart" in z.read(n)]
+        self.assertEqual(len(bars), 2)
+        self.assertTrue(any("确认总额（元）" in x and "¥#,##0" in x for x in bars))
+        self.assertTrue(any("笔数" in x and "确认金额区间（元）" in x for x in bars))
+        wb.close()
+
+    @unittest.skipUnless(shutil.which("libreoffice") or shutil.which("soffice"),
+                         "libreoffice is not installed")
+    def test_libreoffice_page_counts_stay_sane(self):
+        out = self.run_sample()
+        lo = shutil.which("libreoffice") or shutil.which("soffice")
+        pdf_dir = os.path.join(self.tmp, "pdf")
+        env = dict(os.environ, HOME=self.tmp)
+        r = subprocess.run([lo, "--headless", "--convert-to", "pdf", "--outdir", pdf_dir,
+                            os.path.join(out, "report.xlsx"), os.path.join(out, "claims.xlsx")],
+                           capture_output=True, text=True, env=env, timeout=600)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        n = {name: len(read_csv(os.path.join(out, name))) for name in
+             ("creditors.csv", "review_queue.csv", "roster.csv", "claims.csv")}
+        # One page wide: a sheet takes about rows / (rows per page) pages, never
+        # a multiple of that for its width. A landscape A4 page holds 25 or more
+        # rows at any scale a sheet this wide gets; the summary is one page.
+        def most(rows):
+            return -(-(rows + 2) // 25)
+        report = pdf_pages(os.path.join(pdf_dir, "report.pdf"))
+        want = 1 + most(n["creditors.csv"]) + most(n["review_queue.csv"]) + most(n["roster.csv"])
+        self.assertGreaterEqual(report, 4)
+        self.assertLessEqual(report, want)
+        claims = pdf_pages(os.path.join(pdf_dir, "claims.pdf"))
+        self.assertGreaterEqual(claims, 1)
+        self.assertLessEqual(claims, most(n["claims.csv"]))
+
+
+TITLES = {"declared_total": "申报总额", "confirmed_total": "确认总额", "pending_total": "待审核总额",
+          "employee": "职工债权", "tax": "税款债权", "ordinary": "普通债权",
+          "secured": "有财产担保债权", "temporary": "临时确定额",
+          "unsecured_voting": "无财产担保表决额", "secured_voting": "有财产担保表决额",
+          "voting_amount": "表决额", "book_owed": "账面欠款", "temporary_amount": "临时确定额"}
+
+
+class ReviewQueueRoundTrip(Base):
+    """run -> a reviewer fills review_queue.csv -> run again with it as the
+    overrides: the decisions are applied, undecided rows skipped."""
+
+    def test_filled_queue_is_read_back_as_overrides(self):
+        from decimal import Decimal
+        out1 = os.path.join(self.tmp, "out1")
+        r = run_case(SAMPLE, out1, overrides=False)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        qpath = os.path.join(out1, "review_queue.csv")
+        with open(qpath, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            fields, queue = reader.fieldnames, list(reader)
+        for col in ("decision", "amount", "reviewer", "decided_at", "note"):
+            self.assertIn(col, fields)
+            self.assertTrue(all(q[col] == "" for q in queue), col)
+        pending = [q for q in queue if q["status"] == "PENDING_REVIEW"
+                   and Decimal(q["declared_total"]) > 1]
+        self.assertGreaterEqual(len(pending), 4)
+        full, part, rej, vague = pending[0], pending[1], pending[2], pending[3]
+        vague.update(amount="1.00")   # an amount but no decision: meant something
+        full.update(decision="确认", amount=full["declared_total"], reviewer="李审核",
+                    decided_at="2018-06-01 10:00:00", note="材料齐全")
+        half = (Decimal(part["declared_total"]) / 2).quantize(Decimal("0.01"))
+        part.update(decision="confirm", amount=str(half), reviewer="李审核",
+                    decided_at="2018-06-01 10:05:00")
+        rej.update(decision="reject", reviewer="王审核", decided_at="2018-06-01 10:10:00",
+                   note="无证据")
+        filled = os.path.join(self.tmp, "review_queue_filled.csv")
+        with open(filled, "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+            w.writeheader()
+            w.writerows(queue)
+        out2 = os.path.join(self.tmp, "out2")
+        r = run_case(SAMPLE, out2, "--overrides", filled, overrides=False)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        claims = {c["submission_id"]: c for c in read_csv(os.path.join(out2, "claims.csv"))
+                  if c["status"] not in ("DUPLICATE", "SUPERSEDED")}
+        self.assertEqual(claims[full["submission_id"]]["status"], "CONFIRMED")
+        self.assertEqual(claims[full["submission_id"]]["confirmed_total"], full["declared_total"])
+        self.assertEqual(claims[part["submission_id"]]["status"], "PARTIAL")
+        self.assertEqual(Decimal(claims[part["submission_id"]]["confirmed_total"]), half)
+        self.assertEqual(claims[rej["submission_id"]]["status"], "REJECTED")
+        for q in (full, part, rej):
+            self.assertIn("OVERRIDE", claims[q["submission_id"]]["codes"].split(";"))
+        # undecided rows are skipped, not refused; nothing else changed
+        refused = read_csv(os.path.join(out2, "overrides_rejected.csv"))
+        self.assertEqual([o["submission_id"] for o in refused], [vague["submission_id"]])
+        self.assertTrue(refused[0]["reason"])
+        m = json.load(open(os.path.join(out2, "manifest.json")))
+        before = {c["submission_id"]: c["status"] for c in read_csv(os.path.join(out1, "claims.csv"))
+                  if c["status"] not in ("DUPLICATE", "SUPERSEDED")}
+        changed = {k for k in before if claims[k]["status"] != before[k]}
+        self.assertEqual(changed, {full["submission_id"], part["submission_id"],
+                                   rej["submission_id"]})
+        queue2 = {q["submission_id"] for q in read_csv(os.path.join(out2, "review_queue.csv"))}
+        self.assertNotIn(full["submission_id"], queue2)
+        self.assertIn("overrides", m["inputs"])
+
+    def test_review_sheet_saved_as_csv_is_read_back(self):
+        """The 待审核 sheet filled in and saved as CSV (Chinese headers, the
+        合计 row at the bottom) works as the overrides too."""
+        import openpyxl
+        out = os.path.join(self.tmp, "out")
+        self.assertEqual(run_case(SAMPLE, out, overrides=False).returncode, 0)
+        wb = openpyxl.load_workbook(os.path.join(out, "report.xlsx"), read_only=True)
+        rows = [list(r) for r in wb["待审核"].iter_rows(values_only=True)]
+        wb.close()
+        header = rows[0]
+        for title in ("决定", "金额", "审核人", "决定时间", "备注"):
+            i = header.index(title)
+            self.assertTrue(all(r[i] is None for r in rows[1:-1]), title)
+        self.assertIn("合计", rows[-1])
+        st, sid = header.index("Status"), header.index("申报编号")
+        target = next(r for r in rows[1:-1] if r[st] == "PENDING_REVIEW")
+        target[header.index("决定")] = "不予确认"
+        target[header.index("审核人")] = "张审核"
+        target[header.index("决定时间")] = "2018-06-02 09:00:00"
+        sheet_csv = os.path.join(self.tmp, "待审核.csv")
+        with open(sheet_csv, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f, lineterminator="\n")
+            for r in rows:
+                w.writerow(["" if v is None else v for v in r])
+        out2 = os.path.join(self.tmp, "out2")
+        r = run_case(SAMPLE, out2, "--overrides", sheet_csv, overrides=False)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        claims = {c["submission_id"]: c for c in read_csv(os.path.join(out2, "claims.csv"))
+                  if c["status"] not in ("DUPLICATE", "SUPERSEDED")}
+        self.assertEqual(claims[target[sid]]["status"], "REJECTED")
+        self.assertEqual(read_csv(os.path.join(out2, "overrides_rejected.csv")), [])
 
 
 class MeetingChain(Base):

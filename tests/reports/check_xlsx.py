@@ -67,11 +67,40 @@ def mask(kind, s):
     return s
 
 
+def check_print(ws, title, fx, summary):
+    """A4 landscape, one page wide (the summary: one page), the header row on
+    every page, the book's title and the sheet name atop, page m of n below."""
+    ps = ws.page_setup
+    check(ps.orientation == "landscape", f"{title}: orientation {ps.orientation}")
+    check(str(ps.paperSize) == "9", f"{title}: paper {ps.paperSize}")
+    check(ws.sheet_properties.pageSetUpPr.fitToPage, f"{title}: not fit to page")
+    check(int(ps.fitToWidth if ps.fitToWidth is not None else 1) == 1,
+          f"{title}: fitToWidth {ps.fitToWidth}")
+    want_h = 1 if summary else 0
+    check(int(ps.fitToHeight if ps.fitToHeight is not None else 1) == want_h,
+          f"{title}: fitToHeight {ps.fitToHeight}")
+    if summary:
+        check(ws.print_area is not None, f"{title}: no print area")
+    else:
+        check(ws.print_title_rows in ("$1:$1", "1:1"), f"{title}: title rows {ws.print_title_rows}")
+    left = ws.oddHeader.left.text or ""
+    check(left.replace("&&", "&") == fx["print_title"], f"{title}: page header {left!r}")
+    check(ws.oddHeader.right.text == "&A", f"{title}: header right {ws.oddHeader.right.text!r}")
+    foot = ws.oddFooter.center.text or ""
+    check("&P" in foot and "&N" in foot, f"{title}: footer {foot!r}")
+
+
 def check_table(ws, title, spec, rows, public):
     cols = spec["cols"]
     header = [c.value for c in ws[1]]
     check(header == [c["title"] for c in cols], f"{title}: header {header}")
-    check(ws.max_row == len(rows) + 1, f"{title}: {ws.max_row} rows, want {len(rows) + 1}")
+    for i, c in enumerate(cols):
+        align = ws.cell(1, i + 1).alignment.horizontal
+        want = "right" if c["kind"] in ("int", "money", "time", "date") else None
+        check(align == want, f"{title}: header of {c['key']} aligned {align}, want {want}")
+    extra = 1 if spec.get("totals") else 0
+    check(ws.max_row == len(rows) + 1 + extra,
+          f"{title}: {ws.max_row} rows, want {len(rows) + 1 + extra}")
     check(ws.freeze_panes == "A2", f"{title}: freeze_panes {ws.freeze_panes}")
     ref = f"A1:{get_column_letter(len(cols))}{len(rows) + 1}"
     check(ws.auto_filter.ref == ref, f"{title}: autofilter {ws.auto_filter.ref}, want {ref}")
@@ -106,6 +135,17 @@ def check_table(ws, title, spec, rows, public):
             csv_total = sum((Decimal(row[i]) for row in rows if row[i]), Decimal(0))
             check(totals.get(c["key"], Decimal(0)) == csv_total,
                   f"{title}: {c['key']} total {totals.get(c['key'])} != CSV {csv_total}")
+            if extra:   # the 合计 row: the CSV's sum to the fen
+                cell = ws.cell(len(rows) + 2, i + 1)
+                check(money(cell.value) == csv_total and cell.number_format == "¥#,##0.00",
+                      f"{title}: 合计 of {c['key']} {cell.value!r}, want {csv_total}")
+    if extra:
+        labels = [ws.cell(len(rows) + 2, i + 1).value for i in range(len(cols))]
+        first = next(i for i, c in enumerate(cols) if c["kind"] != "money")
+        check(labels[first] == "合计", f"{title}: total row {labels}")
+        for i, c in enumerate(cols):
+            if c["kind"] != "money" and i != first:
+                check(labels[i] is None, f"{title}: total row has {labels[i]!r} under {c['key']}")
 
 
 def check_summary(ws, fx, claims_rows, public):
@@ -116,21 +156,31 @@ def check_summary(ws, fx, claims_rows, public):
     for row in claims_rows:
         count[row[5]] = count.get(row[5], 0) + 1
         total[row[5]] = total.get(row[5], Decimal(0)) + Decimal(row[6])
-    # Two blocks of the same status table: rows 4.. and (4 + 3 + 2).., a blank
-    # row between.
-    for top in (4, 9):
+    # Two blocks of the same status table: rows 4.. and (4 + 3 + 1 + 2).., a
+    # 合计 row under each (counts and amounts), a blank row between.
+    for top in (4, 10):
         check([c.value for c in ws[top]][:3] == ["审查结论", "件数", "申报金额"],
               f"summary header row {top}: {[c.value for c in ws[top]]}")
         for k, st in enumerate(fx["statuses"]):
             r = ws[top + 1 + k]
             check(r[0].value == st and r[1].value == count[st] and money(r[2].value) == total[st],
                   f"summary row {top + 1 + k}: {[c.value for c in r]}")
-        check(all(c.value is None for c in ws[top + 4]), f"summary row {top + 4} not blank")
+        r = ws[top + 4]
+        check(r[0].value == "合计" and r[1].value == sum(count.values()) and
+              money(r[2].value) == sum(total.values()), f"summary total row: {[c.value for c in r]}")
+        check(all(c.value is None for c in ws[top + 5]), f"summary row {top + 5} not blank")
     with zipfile.ZipFile(fx["_path"]) as z:
         charts = sorted(n for n in z.namelist() if re.match(r"xl/charts/chart\d+\.xml", n))
         check(len(charts) == 2, f"charts {charts}")
         kinds = [("barChart" in z.read(n).decode()) for n in charts]
         check(sorted(kinds) == [False, True], "one column chart, one pie chart")
+        for n in charts:
+            xml = z.read(n).decode()
+            if "barChart" in xml:   # axis titles from the column titles
+                check("审查结论" in xml and "件数" in xml and xml.count("<c:title>") >= 3,
+                      f"column chart axis titles missing")
+            else:                   # pie slices labelled with value and share
+                check('<c:showPercent val="1"/>' in xml, "pie chart: no percentages")
         drawing = z.read("xl/drawings/drawing1.xml").decode()
         anchors = re.findall(r"<xdr:from><xdr:col>(\d+)</xdr:col>.*?<xdr:row>(\d+)</xdr:row>",
                              drawing)
@@ -146,6 +196,9 @@ def check_book(path, fx, outdir, public):
     check(wb.sheetnames == fx["sheets"], f"{path}: sheets {wb.sheetnames}")
     claims_rows = read_csv(os.path.join(outdir, "claims.csv"))[1:]
     check_summary(wb[fx["sheets"][0]], fx, claims_rows, public)
+    check_print(wb[fx["sheets"][0]], fx["sheets"][0], fx, summary=True)
+    for title in fx["sheets"][1:]:
+        check_print(wb[title], title, fx, summary=False)
     for title, spec in fx["tables"].items():
         rows = read_csv(os.path.join(outdir, spec["csv"]))
         check(rows[0] == [c["key"] for c in spec["cols"]], f"{spec['csv']} header")

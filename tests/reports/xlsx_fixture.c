@@ -122,14 +122,14 @@ int main(int argc, char **argv)
         sx.count[r % 3]++;
         sx.total[r % 3] += amount(r);
     }
-    cl_table claims = {"claims", "申报明细", claim_cols, 12, NCLAIMS, claim_row, &cx, NULL, 0};
-    cl_table creditors = {"creditors", "债权人", creditor_cols, 3, 20, creditor_row, &cx2, NULL, 0};
-    cl_table status = {"status", "按结论", status_cols, 3, 3, status_row, &sx, NULL, 0};
+    cl_table claims = {"claims", "申报明细", claim_cols, 12, NCLAIMS, claim_row, &cx, NULL, 0, CL_TOTAL_MONEY};
+    cl_table creditors = {"creditors", "债权人", creditor_cols, 3, 20, creditor_row, &cx2, NULL, 0, 0};
+    cl_table status = {"status", "按结论", status_cols, 3, 3, status_row, &sx, NULL, 0, CL_TOTAL_MONEY | CL_TOTAL_COUNTS};
     cl_summary_block blocks[2] = {{&status, CL_CHART_COLUMN, 1, "件数"},
                                   {&status, CL_CHART_PIE, 2, "申报金额"}};
     const char *hdr[] = {"某某房地产开发有限公司破产清算案", "管理人：某某律师事务所"};
     cl_table sheets[2] = {claims, creditors};
-    cl_book book = {"汇总", hdr, 2, blocks, 2, sheets, 2, 1709254800};
+    cl_book book = {"汇总", hdr, 2, blocks, 2, sheets, 2, 1709254800, "案号：(2024)沪03破1号 & 某某公司"};
 
     static const char *const csvs[] = {"claims.csv", "creditors.csv"};
     for (int i = 0; i < 2; i++) {
@@ -163,19 +163,20 @@ int main(int argc, char **argv)
         return fail(path, &d);
 
     static const cl_col big_col[] = {{"n", "序号", CL_COL_INT}};
-    cl_table big = {"big", "大表", big_col, 1, 1048577, big_row, NULL, NULL, 0};
+    cl_table big = {"big", "大表", big_col, 1, 1048577, big_row, NULL, NULL, 0, 0};
     cl_book bigbook = {.sheets = &big, .nsheets = 1};
     snprintf(path, sizeof path, "%s/split.xlsx", dir);
     if (cl_report_xlsx(path, &bigbook, CL_AUDIENCE_INTERNAL, &d))
         return fail(path, &d);
 
     snprintf(path, sizeof path, "%s/fixture.json", dir);
-    json_t *fx = json_pack("{s:[s,s,s], s:[s,s], s:[s,s,s], s:[s,s,s], s:I}",
+    json_t *fx = json_pack("{s:[s,s,s], s:[s,s], s:[s,s,s], s:[s,s,s], s:I, s:s}",
                            "sheets", "汇总", "申报明细", "债权人",
                            "header_lines", hdr[0], hdr[1],
                            "statuses", statuses[0], statuses[1], statuses[2],
                            "pii_keys", "id_number", "phone", "bank_account",
-                           "created", (json_int_t)book.created);
+                           "created", (json_int_t)book.created,
+                           "print_title", book.print_title);
     json_t *titles = json_object();
     for (int i = 0; i < 2; i++) {
         json_t *arr = json_array();
@@ -186,9 +187,10 @@ int main(int argc, char **argv)
                                                  "title", sheets[i].cols[c].title, "kind",
                                                  kinds[sheets[i].cols[c].kind]));
         }
-        json_object_set_new(titles, sheets[i].title, json_pack("{s:o,s:s,s:i}", "cols", arr,
-                                                               "csv", csvs[i], "rows",
-                                                               (json_int_t)sheets[i].nrows));
+        json_object_set_new(titles, sheets[i].title,
+                            json_pack("{s:o,s:s,s:i,s:b}", "cols", arr, "csv", csvs[i], "rows",
+                                      (json_int_t)sheets[i].nrows,
+                                      "totals", sheets[i].totals & CL_TOTAL_MONEY));
     }
     json_object_set_new(fx, "tables", titles);
     cl_err e = cl_report_json(path, fx, &d);

@@ -136,7 +136,7 @@ static cl_table mix_table(void)
                              "13900001111", "6222021234567890123"};
     mix_rows[5] = (row_spec){"", 4, 100, 0, 0, 0, "王", "440301198001010011", "02012345678",
                              "6217 0000 1111 2222 333"};
-    return (cl_table){"mix", "混合", mix_cols, 9, 6, mix_row, mix_rows, NULL, 0};
+    return (cl_table){"mix", "混合", mix_cols, 9, 6, mix_row, mix_rows, NULL, 0, 0};
 }
 
 static void test_csv_internal(void)
@@ -167,6 +167,46 @@ static void test_csv_internal(void)
     CHECK(got && got2 && n == n2 && memcmp(got, got2, n) == 0);
     free(got);
     free(got2);
+}
+
+/* A column with a NULL key is the workbook's own (e.g. a Chinese rendering):
+ * the CSV has neither its header nor its cells, sequentially or in
+ * parallel blocks. */
+static const cl_col wb_only_cols[] = {
+    {"id", "编号", CL_COL_TEXT}, {NULL, "状态", CL_COL_TEXT}, {"status", "Status", CL_COL_TEXT},
+    {NULL, "说明", CL_COL_TEXT},
+};
+
+static void wb_only_row(void *ctx, size_t r, cl_cell *c)
+{
+    (void)ctx;
+    c[0] = (cl_cell){.s = r % 2 ? "B" : "A", .len = 1};
+    c[1] = (cl_cell){.s = "确认", .len = strlen("确认")};
+    c[2] = (cl_cell){.s = "CONFIRMED", .len = 9};
+    c[3] = (cl_cell){.s = "x,y", .len = 3};
+}
+
+static void test_csv_skips_workbook_only_columns(void)
+{
+    cl_diag d = {0};
+    cl_table t = {"w", "w", wb_only_cols, 4, 2, wb_only_row, NULL, NULL, 0, 0};
+    const char *p = tmp_path("wbonly.csv");
+    CHECK_EQ_INT(cl_report_csv(p, &t, CL_AUDIENCE_INTERNAL, &d), CL_OK);
+    size_t n = 0;
+    char *got = slurp(p, &n);
+    CHECK_MSG(got && strcmp(got, "id,status\nA,CONFIRMED\nB,CONFIRMED\n") == 0, "csv:\n%s",
+              got ? got : "(null)");
+    free(got);
+    /* many rows: the parallel block writer skips them too */
+    t.nrows = 20000;
+    t.ctx_size = 1;
+    char one = 0;
+    t.ctx = &one;
+    CHECK_EQ_INT(cl_report_csv(p, &t, CL_AUDIENCE_INTERNAL, &d), CL_OK);
+    got = slurp(p, &n);
+    CHECK(got && n == strlen("id,status\n") + 20000 * strlen("A,CONFIRMED\n"));
+    CHECK(got && !strstr(got, "确认") && !strstr(got, "x,y"));
+    free(got);
 }
 
 /* A row function whose ctx holds scratch text: the writer formats blocks of
@@ -267,7 +307,7 @@ static void time_row(void *ctx, size_t r, cl_cell *c)
 static void test_csv_times(void)
 {
     enum { N = 20000 };
-    cl_table t = {"t", "t", time_cols, 2, N, time_row, NULL, NULL, 0};
+    cl_table t = {"t", "t", time_cols, 2, N, time_row, NULL, NULL, 0, 0};
     cl_diag d = {0};
     const char *p = tmp_path("times.csv");
     CHECK_EQ_INT(cl_report_csv(p, &t, CL_AUDIENCE_INTERNAL, &d), CL_OK);
@@ -308,7 +348,7 @@ static void test_xlsx_deterministic(void)
     tables[2].title = "一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三";
     cl_summary_block blk = {&t, CL_CHART_COLUMN, 2, "金额"};
     const char *hdr[] = {"某某公司破产案", "截至 2024-03-01"};
-    cl_book b = {"汇总", hdr, 2, &blk, 1, tables, 3, 0};
+    cl_book b = {"汇总", hdr, 2, &blk, 1, tables, 3, 0, NULL};
     cl_diag d = {0};
     const char *p1 = tmp_path("det1.xlsx"), *p2 = tmp_path("det2.xlsx");
     int nt = omp_get_max_threads();
@@ -356,7 +396,7 @@ static void test_xlsx_split(void)
 {
     static const cl_col col[] = {{"n", "序号", CL_COL_INT}};
     big_ctx ctx = {0, 0};
-    cl_table t = {"big", "大表", col, 1, 1048576, big_row, &ctx, NULL, 0};
+    cl_table t = {"big", "大表", col, 1, 1048576, big_row, &ctx, NULL, 0, 0};
     cl_book b = {.sheets = &t, .nsheets = 1};
     cl_diag d = {0};
     const char *p = tmp_path("split.xlsx");
@@ -426,6 +466,7 @@ int main(void)
     test_mask();
     test_csv_internal();
     test_csv_parallel();
+    test_csv_skips_workbook_only_columns();
     test_csv_public();
     test_csv_times();
     test_xlsx_deterministic();
