@@ -20,6 +20,7 @@
 #include "ingest/cl_norm.h"
 #include "cli/cl_cli.h"
 #include "cli/cl_cli_rows.h"
+#include "reports/cl_report.h"
 
 static const char help[] =
     "usage: claims notices --run RUN_OUT --out DIR [--tally DIR] [--distribution DIR]\n"
@@ -41,7 +42,8 @@ static const char help[] =
     "event, the recipient, the reference and the facts the notice states (its\n"
     "placeholder values), not of the wording: a rerun on the same inputs gives\n"
     "the same ids, a changed amount or reason gives a new one, a reworded\n"
-    "template does not. Notices carry no names, ID numbers, phones or accounts.\n"
+    "template does not. Notices carry no names, ID numbers, phones or accounts\n"
+    "(a reason quoting the submission's ID number or phone shows it masked).\n"
     "\n"
     "options:\n"
     "  --run DIR           output folder of 'claims run' (review_queue.csv,\n"
@@ -370,37 +372,51 @@ static int render(buf *out, const char *tpl, int ev, const char *const *vals)
     return 0;
 }
 
-static void csv_field(FILE *f, const char *s, int last)
+/* Appends s as one CSV field (quoted when it must be) and sep. */
+static int csv_field(buf *o, const char *s, char sep)
 {
-    if (strpbrk(s, ",\"\n\r")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
+    int r = 0;
+    if (!strpbrk(s, ",\"\n\r")) {
+        r = buf_put(o, s, strlen(s));
     } else {
-        fputs(s, f);
+        r = buf_put(o, "\"", 1);
+        while (!r && *s) {
+            size_t n = strcspn(s, "\"");
+            r = buf_put(o, s, n);
+            s += n;
+            if (!r && *s) {
+                r = buf_put(o, "\"\"", 2);
+                s++;
+            }
+        }
+        r = r || buf_put(o, "\"", 1);
     }
-    fputc(last ? '\n' : ',', f);
+    return r || buf_put(o, &sep, 1);
 }
 
-static void json_str(FILE *f, const char *s)
+/* Appends s as a JSON string. */
+static int json_str(buf *o, const char *s)
 {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    int r = buf_put(o, "\"", 1);
+    while (!r && *s) {
+        size_t n = 0;
+        while (s[n] && s[n] != '"' && s[n] != '\\' && (unsigned char)s[n] >= 0x20)
+            n++;
+        r = buf_put(o, s, n);
+        s += n;
+        if (r || !*s)
+            break;
+        char esc[8];
+        unsigned char c = (unsigned char)*s++;
         if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
+            snprintf(esc, sizeof esc, "\\%c", c);
         else if (c == '\n')
-            fputs("\\n", f);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
+            snprintf(esc, sizeof esc, "\\n");
         else
-            fputc(c, f);
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+        r = buf_put(o, esc, strlen(esc));
     }
-    fputc('"', f);
+    return r || buf_put(o, "\"", 1);
 }
 
 /* notice_id: SHA-256 over "claims-notice/1", event, recipient type and id,
@@ -436,20 +452,32 @@ static int emit(writer *w, int ev, const char *rtype, const char *rcpt, const ch
                           w->text[2].p, w->text[3].p};
     static const char *const keys[] = {"notice_id", "event", "recipient_type", "recipient",
                                        "ref", "title_zh", "title_en", "body_zh", "body_en"};
-    fputc('{', w->jsonl);
-    for (int i = 0; i < 9; i++) {
-        csv_field(w->csv, cols[i], i == 8);
-        fprintf(w->jsonl, "%s\"%s\":", i ? "," : "", keys[i]);
-        json_str(w->jsonl, cols[i]);
-    }
-    fputs(",\"facts\":{", w->jsonl);
-    for (int i = 0; ev_fields[ev][i]; i++) {
-        fprintf(w->jsonl, "%s\"%s\":", i ? "," : "", ev_fields[ev][i]);
-        json_str(w->jsonl, vals[i]);
-    }
-    fputs("}}\n", w->jsonl);
+    buf *o = &w->line;
+    o->n = 0;
+    int r = 0;
+    for (int i = 0; i < 9 && !r; i++)
+        r = csv_field(o, cols[i], i == 8 ? '\n' : ',');
+    if (r || fwrite(o->p, 1, o->n, w->csv) != o->n)
+        return -1;
+    o->n = 0;
+    for (int i = 0; i < 9 && !r; i++)
+        r = buf_put(o, i ? ",\"" : "{\"", 2) || buf_put(o, keys[i], strlen(keys[i])) ||
+            buf_put(o, "\":", 2) || json_str(o, cols[i]);
+    r = r || buf_put(o, ",\"facts\":{", 10);
+    for (int i = 0; ev_fields[ev][i] && !r; i++)
+        r = buf_put(o, i ? ",\"" : "\"", i ? 2 : 1) ||
+            buf_put(o, ev_fields[ev][i], strlen(ev_fields[ev][i])) || buf_put(o, "\":", 2) ||
+            json_str(o, vals[i]);
+    r = r || buf_put(o, "}}\n", 3);
+    if (r || fwrite(o->p, 1, o->n, w->jsonl) != o->n)
+        return -1;
     w->count[ev]++;
     return 0;
+}
+
+static cl_err emit_failed(cl_diag *d)
+{
+    return cl_diag_set(d, CL_ERR_IO, "cannot write the notices (disk full or out of memory)");
 }
 
 /* ---- the events ------------------------------------------------------------ */
@@ -490,14 +518,50 @@ static cl_err amount_of(const cl_cli_rows *r, size_t i, int col, const char *nam
     return CL_OK;
 }
 
+/* The reasons quote the values they are about; a notice travels by SMS or
+ * app message, so the submission's own ID number and phone are masked in
+ * them as in any public copy (contract §8). */
+static int mask_in(buf *out, const char *text, const char *const *pii, const cl_col_kind *kind,
+                   int npii)
+{
+    out->n = 0;
+    if (buf_put(out, "", 0))
+        return -1;
+    for (const char *s = text; *s;) {
+        int hit = -1;
+        for (int k = 0; k < npii && hit < 0; k++)
+            if (strlen(pii[k]) >= 6 && !strncmp(s, pii[k], strlen(pii[k])))
+                hit = k;
+        if (hit < 0) {
+            if (buf_put(out, s++, 1))
+                return -1;
+            continue;
+        }
+        size_t n = strlen(pii[hit]);
+        char *m = malloc(n + 16);
+        if (!m)
+            return -1;
+        size_t mn = cl_mask(kind[hit], pii[hit], n, m);
+        int r = buf_put(out, m, mn);
+        free(m);
+        if (r)
+            return -1;
+        s += n;
+    }
+    return 0;
+}
+
 static cl_err corrections(writer *w, const char *run, cl_diag *d)
 {
     static const cl_csv_col spec[] = {
         {"submission_id", "申报编号", 1}, {"status", "状态", 1}, {"codes", "原因代码", 1},
-        {"reasons", "原因说明", 1}, {"reasons_en", NULL, 1}, {"declared_total", "申报总额", 1}};
+        {"reasons", "原因说明", 1}, {"reasons_en", NULL, 1}, {"declared_total", "申报总额", 1},
+        {"id_number", "证件号码", 0}, {"phone", "手机号码", 0}};
+    static const cl_col_kind kinds[] = {CL_COL_PII_ID, CL_COL_PII_PHONE};
     cl_cli_rows *r = NULL;
     char *path = NULL, amt[CL_MONEY_BUFSZ];
-    cl_err e = load_table(run, "review_queue.csv", spec, 6, &r, &path, d);
+    buf zh = {0}, en = {0};
+    cl_err e = load_table(run, "review_queue.csv", spec, 8, &r, &path, d);
     for (size_t i = 0; !e && r && i < r->n; i++) {
         if (strcmp(cl_cli_rows_get(r, i, 1), "NEEDS_CORRECTION"))
             continue;
@@ -505,11 +569,18 @@ static cl_err corrections(writer *w, const char *run, cl_diag *d)
         if ((e = amount_of(r, i, 5, "declared_total", &fen, amt, d)))
             break;
         const char *sub = cl_cli_rows_get(r, i, 0);
-        const char *vals[] = {sub, cl_cli_rows_get(r, i, 2), cl_cli_rows_get(r, i, 3),
-                              cl_cli_rows_get(r, i, 4), amt};
-        if (emit(w, EV_CORRECTION, "submission", sub, "", vals))
+        const char *pii[] = {cl_cli_rows_get(r, i, 6), cl_cli_rows_get(r, i, 7)};
+        if (mask_in(&zh, cl_cli_rows_get(r, i, 3), pii, kinds, 2) ||
+            mask_in(&en, cl_cli_rows_get(r, i, 4), pii, kinds, 2)) {
             e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+            break;
+        }
+        const char *vals[] = {sub, cl_cli_rows_get(r, i, 2), zh.p, en.p, amt};
+        if (emit(w, EV_CORRECTION, "submission", sub, "", vals))
+            e = emit_failed(d);
     }
+    free(zh.p);
+    free(en.p);
     cl_cli_rows_free(r);
     free(path);
     return e;
@@ -536,7 +607,7 @@ static cl_err decisions(writer *w, const char *run, cl_diag *d)
         const char *id = cl_cli_rows_get(r, i, 0);
         const char *vals[] = {id, dec, conf, un};
         if (emit(w, ev, "creditor", id, "", vals))
-            e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+            e = emit_failed(d);
     }
     cl_cli_rows_free(r);
     free(path);
@@ -575,7 +646,7 @@ static cl_err meeting_notices(writer *w, const cl_cli_rows *ro, const char *mpat
         const char *vals[] = {id, m->meeting_id, opens, closes, *g ? g : "-", amt,
                               res.p ? res.p : ""};
         if (emit(w, EV_MEETING, "creditor", id, m->meeting_id, vals))
-            e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+            e = emit_failed(d);
     }
     free(res.p);
     cl_meeting_free(m);
@@ -603,7 +674,7 @@ static cl_err result_notices(writer *w, const cl_cli_rows *ro, const char *dir,
                                   cl_cli_rows_get(t, r, 3), cl_cli_rows_get(t, r, 4),
                                   cl_cli_rows_get(t, r, 5), cl_cli_rows_get(t, r, 6)};
             if (emit(w, EV_RESULT, "creditor", id, rid, vals))
-                e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+                e = emit_failed(d);
         }
     }
     cl_cli_rows_free(t);
@@ -669,7 +740,7 @@ static cl_err dist_notices(writer *w, const char *dir, cl_diag *d)
         cl_money_format(s[i].total, amt);
         const char *vals[] = {s[i].id, amt, s[i].tiers};
         if (emit(w, EV_DIST, "creditor", s[i].id, "", vals))
-            e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+            e = emit_failed(d);
     }
     cl_strmap_free(m);
     free(s);
@@ -810,6 +881,7 @@ int cl_cmd_notices(int argc, char **argv)
     }
     for (int k = 0; k < T_COUNT; k++)
         free(w.text[k].p);
+    free(w.line.p);
     EVP_MD_CTX_free(w.md);
     templates_free(&t);
     return e ? cl_exit_code(e) : CL_EXIT_OK;
