@@ -598,6 +598,22 @@ static cl_err load_json(const char *path, json_t **out, cl_diag *d)
     return CL_OK;
 }
 
+/* Whether two commitments commit to the same: equal but for the file names
+ * (a roster may be verified under another name). */
+static int same_commitment(const json_t *a, const json_t *b)
+{
+    json_t *x = json_deep_copy(a), *y = json_deep_copy(b);
+    const char *keys[] = {"roster", "creditors"};
+    for (int k = 0; k < 2; k++) {
+        json_object_del(json_object_get(x, keys[k]), "file");
+        json_object_del(json_object_get(y, keys[k]), "file");
+    }
+    int eq = x && y && json_equal(x, y);
+    json_decref(x);
+    json_decref(y);
+    return eq;
+}
+
 /* The committed parameters must be those of this draw. */
 static cl_err check_commitment(const char *path, const json_t *mine, unsigned char sha[32],
                                cl_diag *d)
@@ -608,13 +624,15 @@ static cl_err check_commitment(const char *path, const json_t *mine, unsigned ch
         e = file_sha256(path, sha, d);
     if (e)
         goto done;
-    const char *what[] = {"algorithm", "version", "roster", "creditors", "parameters", "strata"};
-    for (size_t k = 0; k < sizeof what / sizeof what[0] && !e; k++)
-        if (!json_equal(json_object_get(c, what[k]), json_object_get(mine, what[k])) &&
-            (json_object_get(c, what[k]) || json_object_get(mine, what[k])))
-            e = cl_diag_set(d, CL_ERR_INPUT, "%s: this draw's %s differs from the commitment's "
-                            "(roster, creditors or parameters changed since it was made)",
-                            path, what[k]);
+    if (!same_commitment(c, mine)) {
+        const char *what = "algorithm";
+        const char *keys[] = {"roster", "creditors", "parameters", "strata"};
+        for (int k = 3; k >= 0; k--)
+            if (!json_equal(json_object_get(c, keys[k]), json_object_get(mine, keys[k])))
+                what = keys[k];
+        e = cl_diag_set(d, CL_ERR_INPUT, "%s: this draw's %s differs from the commitment's "
+                        "(roster, creditors or parameters changed since it was made)", path, what);
+    }
 done:
     json_decref(c);
     return e;
@@ -771,8 +789,7 @@ static int compare(const plan *p, const json_t *pr, const unsigned char seed[32]
             return disagree("the creditors file differs: its SHA-256 is %s, the proof "
                             "committed to %s", hex, rs ? rs : "nothing");
     }
-    if (!json_equal(json_object_get(c, "strata"), json_object_get(p->commit, "strata")) ||
-        !json_equal(c, p->commit))
+    if (!same_commitment(c, p->commit))
         return disagree("the commitment in the proof is not what its roster and parameters "
                         "give (strata, seats or counts altered)%s%s", "", "");
     cl_draw_hex(seed, 32, hex);
@@ -818,8 +835,7 @@ static int do_verify(plan *p, draw_opts *o, cl_diag *d)
         json_t *cj = NULL;
         if (!e)
             e = load_json(o->commitment, &cj, d);
-        if (!e && ((ps && strcmp(ps, hex)) ||
-                   !json_equal(cj, json_object_get(pr, "commitment"))))
+        if (!e && ((ps && strcmp(ps, hex)) || !same_commitment(cj, json_object_get(pr, "commitment"))))
             e = cl_diag_set(d, CL_ERR_INPUT, "draw --verify: FAILED: %s is not the commitment "
                             "the proof was drawn under", o->commitment);
         json_decref(cj);

@@ -98,7 +98,23 @@ class Draw(unittest.TestCase):
         r = run("draw", "--roster", self.roster, "--count", 21, *kind, "--beacon", BEACON,
                 "--commitment", commit, "--out", f"{self.tmp}/k2")
         self.assertEqual(r.returncode, 1)
-        self.assertIn("commitment", r.stderr)
+        self.assertIn("parameters differs from the commitment", r.stderr)
+        # a roster changed after the commitment (one creditor added) is refused
+        lines = read_lines(self.roster)
+        grown = f"{self.tmp}/roster_grown.csv"
+        write_text(grown, "".join(lines) + lines[-1].replace(lines[-1][:4], "ffff", 1))
+        r = run("draw", "--roster", grown, "--count", 22, "--beacon", BEACON, "--commitment",
+                commit, "--out", f"{self.tmp}/k3")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("roster differs from the commitment", r.stderr)
+        # verify against another commitment than the one drawn under fails
+        c2 = run("draw", "commit", "--roster", self.roster, "--count", 21, *kind,
+                 "--out", f"{self.tmp}/commit2", "--quiet")
+        self.assertEqual(c2.returncode, 0, c2.stderr)
+        r = self.verify(f"{d}/draw_proof.json", "--creditors", self.creditors,
+                        "--commitment", f"{self.tmp}/commit2/draw_commit.json")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("is not the commitment", r.stderr)
 
     def test_reproducible_and_sensitive(self):
         d1, p1 = self.draw("a1")
