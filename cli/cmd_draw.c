@@ -594,7 +594,9 @@ static cl_err load_json(const char *path, json_t **out, cl_diag *d)
     json_error_t je;
     *out = json_load_file(path, 0, &je);
     if (!*out)
-        return cl_diag_set(d, CL_ERR_INPUT, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+        return je.line < 1 ? cl_diag_set(d, CL_ERR_INPUT, "%s: %s", path, je.text)
+                           : cl_diag_set(d, CL_ERR_INPUT, "%s:%d:%d: %s", path, je.line,
+                                         je.column, je.text);
     return CL_OK;
 }
 

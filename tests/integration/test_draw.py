@@ -116,6 +116,13 @@ class Draw(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("is not the commitment", r.stderr)
 
+    def test_docs_carry_the_tested_verifier(self):
+        src = os.environ.get("CL_SOURCE_DIR", os.path.join(HERE, "..", ".."))
+        with open(os.path.join(src, "docs", "DRAW.md"), encoding="utf-8") as f:
+            doc = f.read()
+        with open(VERIFY_PY, encoding="utf-8") as f:
+            self.assertIn(f.read(), doc)
+
     def test_reproducible_and_sensitive(self):
         d1, p1 = self.draw("a1")
         d2, p2 = self.draw("a2")
