@@ -14,6 +14,8 @@ int cl_cmd_rules(int argc, char **argv);
 int cl_cmd_tally(int argc, char **argv);
 int cl_cmd_distribute(int argc, char **argv);
 int cl_cmd_db(int argc, char **argv);   /* cmd_db.c: the PostgreSQL store */
+int cl_cmd_draw(int argc, char **argv);     /* cmd_draw.c: the verifiable draw */
+int cl_cmd_notices(int argc, char **argv);  /* cmd_notices.c: notices to creditors */
 
 /* Parses an --encoding value for command `cmd`: 0, or CL_EXIT_USAGE after
  * printing the error. */

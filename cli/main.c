@@ -21,6 +21,10 @@ static const char usage[] =
     "  tally       tally creditors' meeting ballots (contract §6)\n"
     "  distribute  compute a distribution to the fen (contract §7)\n"
     "  db          the PostgreSQL store: init (schema, roles), load a case, list runs\n"
+    "  draw        a verifiable draw of creditors (e.g. on-site representatives):\n"
+    "              commit, draw with a public beacon, verify\n"
+    "  notices     one notice per creditor and event (correction, decision, meeting,\n"
+    "              resolution result, distribution), Chinese with English\n"
     "\n"
     "Run 'claims <command> --help' for a command's options.\n"
     "\n"
@@ -62,6 +66,8 @@ static const struct {
     {"tally", cl_cmd_tally},
     {"distribute", cl_cmd_distribute},
     {"db", cl_cmd_db},
+    {"draw", cl_cmd_draw},
+    {"notices", cl_cmd_notices},
 };
 
 int main(int argc, char **argv)
