@@ -9,6 +9,7 @@
 #include "ingest/cl_csv.h"
 
 int cl_cmd_run(int argc, char **argv);
+int cl_cmd_run_db(int argc, char **argv);   /* cmd_run_db.c: claims run --db */
 int cl_cmd_gen(int argc, char **argv);
 int cl_cmd_rules(int argc, char **argv);
 int cl_cmd_tally(int argc, char **argv);

@@ -31,4 +31,18 @@ void cl_store_rollback(cl_store *s);
 /* Lower-case hex of 32 bytes into out[65]. */
 void cl_store_hex32(const unsigned char *b, char out[65]);
 
+/* Starts `sql` (a COPY ... TO STDOUT) and gives a reader over it labelled
+ * `label`. faithful: the first column of every row is its line in its file,
+ * cut off, with blank lines put in so each row starts on that line (a row
+ * with no line follows the one before). */
+cl_err cl_store_copy_open(cl_store *s, const char *sql, const char *label, int faithful,
+                          cl_store_reader **out, cl_diag *d);
+
+/* The same, faithful, started at the reader's first read. */
+cl_err cl_store_copy_lazy(cl_store *s, const char *sql, const char *label,
+                          cl_store_reader **out, cl_diag *d);
+
+/* The faithful COPY of a raw table's batch (batch: its id in digits). */
+int cl_store_raw_sql(cl_input_kind kind, const char *batch, char *sql, size_t cap);
+
 #endif
