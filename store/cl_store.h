@@ -188,6 +188,43 @@ typedef struct cl_store_publish_report {
 cl_err cl_store_publish(cl_store *s, const cl_store_publish_opts *o, cl_run_result *r,
                         cl_store_publish_report *rep, cl_diag *d);
 
+/* ---- claims tally --db (store_tally.c) */
+
+typedef struct cl_store_tally_in {
+    char case_id[65];
+    char meeting_id[256];
+    int64_t run_id;             /* the case's current run: its roster */
+    int64_t ballots_batch;      /* the loaded ballots file (0: none) */
+    char ballots_label[280];
+} cl_store_tally_in;
+
+/* The case's current run and ballots batch; CL_ERR_INPUT for an unknown
+ * case or one with no published run. */
+cl_err cl_store_tally_inputs(cl_store *s, const char *case_id, const char *meeting_id,
+                             cl_store_tally_in *in, cl_diag *d);
+/* The current run's run_roster as roster.csv (lazy COPY). */
+cl_err cl_store_tally_roster_open(cl_store *s, const cl_store_tally_in *in,
+                                  cl_store_reader **out, cl_diag *d);
+/* The meeting's ballots: the loaded ballots file's rows of this meeting on
+ * their file lines, then claims.ballots of this meeting in seq order. */
+cl_err cl_store_tally_ballots_open(cl_store *s, const cl_store_tally_in *in,
+                                   cl_store_reader **out, cl_diag *d);
+
+typedef struct cl_store_tally_publish {
+    const cl_store_tally_in *in;
+    const char *meeting_conf;    /* its text */
+    const char *counts_json;     /* {"ballots":n,"counted":n,"rejected":{reason:n}} */
+    const char *tally_csv_path, *rejected_csv_path;   /* the staged files */
+    const char *xlsx_path;       /* NULL: none */
+} cl_store_tally_opts;
+
+/* In ONE transaction: the tallies row, tally_results and
+ * tally_ballots_rejected (COPY of the staged CSV files' bytes), the switch
+ * of the meeting's current_tally and NOTIFY claims_tally_published
+ * ("<case_id> <meeting_id>"). */
+cl_err cl_store_tally_publish(cl_store *s, const cl_store_tally_opts *o, int64_t *tally_id,
+                              cl_diag *d);
+
 /* ---- helpers shared with the CLI */
 
 /* Whether a connection string names a password (to warn; never printed). */

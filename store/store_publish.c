@@ -137,7 +137,7 @@ cl_err cl_store_input_open(cl_store *s, const cl_store_case *c, cl_input_kind ki
     if (kind != CL_IN_OVERRIDES) {
         if (!c->in[kind].batch_id || cl_store_raw_sql(kind, batch, sql, sizeof sql) < 0)
             return cl_diag_set(d, CL_ERR_INTERNAL, "no %s to read", cl_input_kind_name(kind));
-        return cl_store_copy_lazy(s, sql, c->in[kind].label, out, d);
+        return cl_store_copy_lazy(s, sql, c->in[kind].label, 1, out, d);
     }
     /* the loaded overrides file in file order, then the reviewers' decisions
      * recorded in the database in the order they were recorded */
@@ -154,52 +154,44 @@ cl_err cl_store_input_open(cl_store *s, const cl_store_case *c, cl_input_kind ki
              batch, lit);
     PQfreemem(lit);
     return cl_store_copy_lazy(s, sql, c->in[kind].batch_id ? c->in[kind].label
-                                                           : "db:review_decisions", out, d);
+                                                           : "db:review_decisions", 1, out, d);
 }
 
 /* ------------------------------------------------------- COPY FROM STDIN */
 
-/* One run table: the CSV header the report writer gives and the table's
- * columns in that order (NULL: the same names). */
-typedef struct out_table {
-    const char *name;      /* cl_write_table's name; "changes" for run_changes */
-    const char *table;
-    const char *header;
-    const char *columns;
-} out_table;
 
-static const out_table out_tables[] = {
+static const cl_store_out_table cl_store_out_tables[] = {
     {"claims", "claims.run_claims",
      "submission_id,source,creditor_id,name,id_type,id_number,category,account_ref,"
      "matched_account,status,codes,declared_total,confirmed_principal,confirmed_interest,"
-     "confirmed_other,confirmed_total,voting_amount,superseded_by,late,submitted_at,line", NULL},
+     "confirmed_other,confirmed_total,voting_amount,superseded_by,late,submitted_at,line", NULL, NULL},
     {"creditors", "claims.run_creditors",
      "creditor_id,id_type,id_number,name,kind,declared_total,confirmed_total,pending_total,"
-     "employee,tax,ordinary,secured,temporary", NULL},
+     "employee,tax,ordinary,secured,temporary", NULL, NULL},
     {"roster", "claims.run_roster",
      "creditor_id,name,ordinary,secured,employee,tax,temporary,unsecured_voting,secured_voting,"
      "voting_amount,groups,group_secured,group_employee,group_tax,group_ordinary,"
-     "group_small_ordinary", NULL},
+     "group_small_ordinary", NULL, NULL},
     {"review_queue", "claims.run_review_queue",
      "submission_id,status,codes,reasons,reasons_en,name,id_type,id_number,phone,category,"
      "secured,declared_total,temporary_amount,evidence_count,account_ref,matched_account,"
-     "book_owed,book_name,book_id_number,competing_claims,submitted_at,line", NULL},
+     "book_owed,book_name,book_id_number,competing_claims,submitted_at,line", NULL, NULL},
     {"overrides_rejected", "claims.run_overrides_rejected",
      "submission_id,decision,reason,reason_zh,reason_en,related_submission,amount,reviewer,"
-     "decided_at,line", NULL},
-    {"rejected_rows", "claims.run_rejected_rows", "file,line,column,reason,raw", NULL},
+     "decided_at,line", NULL, NULL},
+    {"rejected_rows", "claims.run_rejected_rows", "file,line,column,reason,raw", NULL, NULL},
     {"changes", "claims.run_changes",
      "claim_key,change,status_before,status_after,confirmed_total_before,confirmed_total_after",
-     "submission_id,change,status_from,status_to,confirmed_from,confirmed_to"},
+     "submission_id,change,status_from,status_to,confirmed_from,confirmed_to", NULL},
 };
-enum { N_OUT_TABLES = sizeof out_tables / sizeof out_tables[0] };
+enum { N_OUT_TABLES = sizeof cl_store_out_tables / sizeof cl_store_out_tables[0] };
 
 /* The sink's write callback: checks the header line, then gives every
  * record (RFC 4180: a newline inside quotes does not end it) to COPY with
  * "<run_id>,<ord>," before it. */
 typedef struct copy_in {
     cl_store *s;
-    const out_table *t;
+    const cl_store_out_table *t;
     int64_t run_id, ord;
     int state;           /* 0 header, 1 at a record's start, 2 inside one */
     int quoted;
@@ -274,11 +266,12 @@ static size_t copy_write(void *user, const void *data, size_t n)
     return n;
 }
 
-static cl_err start_copy_in(cl_store *s, const out_table *t, cl_diag *d)
+static cl_err start_copy_in(cl_store *s, const cl_store_out_table *t, cl_diag *d)
 {
     const char *cols = t->columns ? t->columns : t->header;
     char sql[2048];
-    size_t n = (size_t)snprintf(sql, sizeof sql, "COPY %s (run_id, ord", t->table);
+    size_t n = (size_t)snprintf(sql, sizeof sql, "COPY %s (%s, ord", t->table,
+                                t->id_col ? t->id_col : "run_id");
     for (const char *p = cols; *p && n < sizeof sql;) {
         size_t k = strcspn(p, ",");
         n += (size_t)snprintf(sql + n, sizeof sql - n, ", \"%.*s\"", (int)k, p);
@@ -311,11 +304,10 @@ static cl_err end_copy_in(cl_store *s, const char *table, int failed, cl_diag *d
     return err;
 }
 
-typedef cl_err (*render_fn)(void *user, cl_sink *sink, cl_diag *d);
 
 /* COPYs what render writes into table t of run run_id. */
-static cl_err copy_table(cl_store *s, const out_table *t, int64_t run_id, render_fn render,
-                         void *user, int64_t *rows, cl_diag *d)
+cl_err cl_store_copy_table(cl_store *s, const cl_store_out_table *t, int64_t run_id,
+                           cl_store_render_fn render, void *user, int64_t *rows, cl_diag *d)
 {
     cl_err err = start_copy_in(s, t, d);
     if (err)
@@ -545,11 +537,11 @@ static cl_err copy_outputs(publish *p, cl_diag *d)
 {
     cl_err err = CL_OK;
     for (int i = 0; i < N_OUT_TABLES - 1 && !err; i++) {
-        table_job j = {p->r->b, out_tables[i].name};
+        table_job j = {p->r->b, cl_store_out_tables[i].name};
         int64_t rows = 0;
-        err = copy_table(p->s, &out_tables[i], p->run_id, render_table, &j, &rows, d);
+        err = cl_store_copy_table(p->s, &cl_store_out_tables[i], p->run_id, render_table, &j, &rows, d);
         if (!err)
-            step(p, out_tables[i].name);
+            step(p, cl_store_out_tables[i].name);
     }
     if (err)
         return err;
@@ -557,7 +549,7 @@ static cl_err copy_outputs(publish *p, cl_diag *d)
                                         p->prev_len);
     cl_source after = cl_source_path(cl_outdir_path(p->r->staged, "claims.csv"));
     changes_job j = {p->previous ? &before : NULL, &after, &p->rep->changes};
-    err = copy_table(p->s, &out_tables[N_OUT_TABLES - 1], p->run_id, render_changes, &j, NULL, d);
+    err = cl_store_copy_table(p->s, &cl_store_out_tables[N_OUT_TABLES - 1], p->run_id, render_changes, &j, NULL, d);
     if (!err)
         step(p, "changes");
     return err;

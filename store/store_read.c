@@ -188,7 +188,7 @@ cl_err cl_store_copy_open(cl_store *s, const char *sql, const char *label, int f
     return CL_OK;
 }
 
-cl_err cl_store_copy_lazy(cl_store *s, const char *sql, const char *label,
+cl_err cl_store_copy_lazy(cl_store *s, const char *sql, const char *label, int faithful,
                           cl_store_reader **out, cl_diag *d)
 {
     *out = NULL;
@@ -198,7 +198,7 @@ cl_err cl_store_copy_lazy(cl_store *s, const char *sql, const char *label,
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     }
     r->s = s;
-    r->faithful = 1;
+    r->faithful = faithful;
     snprintf(r->label, sizeof r->label, "%s", label);
     *out = r;
     return CL_OK;

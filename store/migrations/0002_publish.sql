@@ -32,3 +32,47 @@ ALTER TABLE claims.run_overrides_rejected
     ADD COLUMN reason_zh text, ADD COLUMN reason_en text, ADD COLUMN related_submission text,
     ADD COLUMN amount numeric(20,2), ADD COLUMN reviewer text, ADD COLUMN decided_at text,
     ADD COLUMN line bigint;
+
+-- ------------------------------------------------------------ tallies
+-- `claims tally --db`: a meeting's tally over the current run's roster,
+-- published in one transaction like a run. run_id names the roster's run
+-- (no foreign key: pruning a run does not unpublish a tally taken on it).
+CREATE TABLE claims.tallies (
+    tally_id       bigserial PRIMARY KEY,
+    case_id        text NOT NULL REFERENCES claims.cases ON DELETE CASCADE,
+    meeting_id     text NOT NULL,
+    run_id         bigint NOT NULL,
+    meeting_conf   text NOT NULL,                 -- meeting.conf as used
+    published_at   timestamptz NOT NULL DEFAULT now(),
+    published_by   text NOT NULL DEFAULT current_user,
+    engine_version text NOT NULL,
+    counts         jsonb NOT NULL DEFAULT '{}',   -- ballots, counted, rejected by reason
+    tally_xlsx     bytea
+);
+CREATE INDEX ON claims.tallies (case_id, meeting_id, tally_id);
+
+CREATE TABLE claims.current_tally (
+    case_id     text NOT NULL REFERENCES claims.cases ON DELETE CASCADE,
+    meeting_id  text NOT NULL,
+    tally_id    bigint NOT NULL REFERENCES claims.tallies,
+    switched_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (case_id, meeting_id)
+);
+
+-- tally.csv and ballots_rejected.csv of the tally (contract §6).
+CREATE TABLE claims.tally_results (
+    tally_id bigint NOT NULL, ord bigint NOT NULL,
+    resolution_id text, type text, "group" text, present bigint, "for" bigint,
+    against bigint, abstain bigint, for_amount numeric(20,2), base_amount numeric(20,2),
+    headcount_pass smallint, amount_pass smallint, passed smallint, members bigint,
+    against_amount numeric(20,2), abstain_amount numeric(20,2), headcount_test text,
+    amount_test text, groups bigint, groups_passed bigint,
+    PRIMARY KEY (tally_id, ord)
+);
+
+CREATE TABLE claims.tally_ballots_rejected (
+    tally_id bigint NOT NULL, ord bigint NOT NULL,
+    ballot_id text, reason text, line bigint, creditor_id text, resolution_id text,
+    "group" text, choice text, cast_at text, channel text,
+    PRIMARY KEY (tally_id, ord)
+);

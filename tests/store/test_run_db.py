@@ -11,6 +11,8 @@ the CTest fixture (CL_TEST_PG), run as a login user of the engine role:
   is applied by the next run exactly as the same row appended to
   overrides.csv; run_changes holds the rows of the file run's changes.csv;
   the summary names the counts; NOTIFY claims_run_published is delivered;
+- tally --db over the current run's roster and the meeting's ballots gives
+  the file tally's bytes and publishes them;
 - retention prunes the oldest runs, never the current one; db runs marks it;
 - atomicity: the engine is killed (SIGKILL, hidden --test-kill-at) after
   each step of a publish; the previous run stays current and whole (row
@@ -321,6 +323,71 @@ def test_retention(tmp):
     check(orphans == "0", "retention: no rows of pruned runs left")
 
 
+def test_tally(tmp):
+    """tally --db over the current run's roster and the meeting's ballots
+    (a loaded ballots file, then ballots cast on the platform) gives the
+    file tally's bytes, and publishes them."""
+    d = os.path.join(tmp, "eq", "golden")
+    case_id = "golden"
+    with open(d + "/file-out/roster.csv", newline="", encoding="utf-8") as f:
+        roster = list(csv.DictReader(f))
+    check(len(roster) > 10, "tally: a roster")
+    with open(d + "/meeting.conf", "w", encoding="utf-8") as f:
+        f.write("meeting_id = M1\nopens_at = 2019-03-01 09:00\ncloses_at = 2019-03-10 18:00\n"
+                "resolution.R1 = general\nresolution.R2 = 重整\n")
+    rows, n = [], 0
+    for i, c in enumerate(roster[:12]):
+        g = c["groups"].split(";")[0]
+        rows.append(["b%03d" % i, "M1", "R1", c["creditor_id"], "", ["同意", "反对", "弃权"][i % 3],
+                     "2019-03-0%d 10:00" % (2 + i % 5), "online"])
+        rows.append(["c%03d" % i, "M1", "R2", c["creditor_id"], g, ["for", "against"][i % 2],
+                     "2019-03-05 10:00", "online"])
+    rows.append(["x001", "M1", "R1", "not-a-creditor", "", "同意", "2019-03-05 10:00", "online"])
+    rows.append(["x002", "M1", "R1", roster[0]["creditor_id"], "", "同意", "2019-04-05 10:00", "online"])
+    header = ["ballot_id", "meeting_id", "resolution_id", "creditor_id", "group", "choice",
+              "cast_at", "channel"]
+    cut = len(rows) // 2
+
+    def write(path, part):
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(header)
+            w.writerows(part)
+    write(d + "/ballots.csv", rows[:cut])
+    write(d + "/ballots_all.csv", rows)
+    p = claims("db", "load", "--db", eng(), "--case-id", case_id, "--ballots", d + "/ballots.csv")
+    check(p.returncode == 0, "tally: load ballots: " + p.stderr)
+    for r in rows[cut:]:   # cast on the platform: the API role may insert ballots
+        psql("INSERT INTO claims.ballots (case_id, ballot_id, meeting_id, resolution_id,"
+             " creditor_id, \"group\", choice, cast_at, channel) VALUES ('%s', %s)"
+             % (case_id, ", ".join("'%s'" % v for v in r)))
+    p = claims("tally", "--roster", d + "/file-out/roster.csv", "--meeting", d + "/meeting.conf",
+               "--ballots", d + "/ballots_all.csv", "--out", d + "/tally-file")
+    check(p.returncode == 0, "tally: file tally: " + p.stderr)
+    p = claims("tally", "--db", eng(), "--case-id", case_id, "--meeting", d + "/meeting.conf",
+               "--meeting-id", "M1", "--out", d + "/tally-db")
+    check(p.returncode == 0 and "published: case golden, meeting M1" in p.stdout,
+          "tally --db: %s %s" % (p.stdout, p.stderr))
+    for f in ("tally.csv", "ballots_rejected.csv"):
+        check(read(d + "/tally-file/" + f) == read(d + "/tally-db/" + f),
+              "tally: %s differs between the file tally and tally --db" % f)
+    tid = q("SELECT tally_id FROM claims.current_tally WHERE case_id = 'golden' AND"
+            " meeting_id = 'M1'")
+    check(tid != "", "tally: the meeting's current tally")
+    for table, f in (("tally_results", "tally.csv"), ("tally_ballots_rejected",
+                                                       "ballots_rejected.csv")):
+        want = read(d + "/tally-file/" + f)
+        cols = ", ".join('"%s"' % c for c in want.split(b"\n", 1)[0].decode().split(","))
+        got = copy_out("SELECT %s FROM claims.%s WHERE tally_id = %s ORDER BY ord"
+                       % (cols, table, tid or "0"))
+        check(got == want, "tally: claims.%s read back differs from %s" % (table, f))
+    check(int(q("SELECT count(*) FROM claims.tally_ballots_rejected WHERE tally_id = %s"
+                % (tid or "0"))) >= 2, "tally: rejected ballots published")
+    p = claims("tally", "--db", eng(), "--case-id", case_id, "--meeting", d + "/meeting.conf",
+               "--meeting-id", "M9")
+    check(p.returncode == 1 and "M9" in p.stderr, "tally: a wrong --meeting-id: " + p.stderr)
+
+
 def test_errors(tmp):
     p = claims("run", "--db", eng(), "--case-id", "nope")
     check(p.returncode == 1 and "no case 'nope'" in p.stderr, "unknown case: %d %s"
@@ -340,8 +407,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="claims-run-db-")
     try:
         setup()
-        for t in (test_equality, test_reviews_and_changes, test_kill, test_retention,
-                  test_errors):
+        for t in (test_equality, test_reviews_and_changes, test_tally, test_kill,
+                  test_retention, test_errors):
             t0 = time.time()
             t(tmp)
             print("%-26s %.1f s" % (t.__name__, time.time() - t0))
