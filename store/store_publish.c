@@ -486,7 +486,9 @@ static cl_err insert_run(publish *p, cl_diag *d)
     snprintf(started, sizeof started, "%" PRId64, p->r->started_ms);
     snprintf(threads, sizeof threads, "%d", b->nthreads);
     rules_digest(b, rules);
-    char *inputs = json_dumps(inputs_json(p), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    json_t *ij = inputs_json(p);
+    char *inputs = json_dumps(ij, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    json_decref(ij);
     json_t *cj = counts_json(b), *tj = timings_json(p->r->prog);
     char *counts = json_dumps(cj, JSON_COMPACT), *timings = json_dumps(tj, JSON_COMPACT | JSON_REAL_PRECISION(6));
     json_decref(cj);

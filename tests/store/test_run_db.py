@@ -117,9 +117,9 @@ def copy_case(src, dst):
             shutil.copy(os.path.join(src, f), os.path.join(dst, f))
 
 
-def file_run(d, out, overrides=None):
+def file_run(d, out, overrides=None, extra=()):
     args = ["run", "--case", d + "/case.conf", "--submissions", d + "/submissions.csv",
-            "--ledger", d + "/ledger.csv", "--out", out, "--threads", "2"]
+            "--ledger", d + "/ledger.csv", "--out", out, "--threads", "2"] + list(extra)
     ov = overrides or (d + "/overrides.csv" if os.path.exists(d + "/overrides.csv") else None)
     if ov:
         args += ["--overrides", ov]
@@ -178,12 +178,14 @@ def test_equality(tmp):
         copy_case(src, d)
         p = claims("db", "load", "--db", eng(), "--case-id", case_id, "--case-dir", d)
         check(p.returncode == 0, "%s: db load: %s" % (name, p.stderr))
+        # workbooks for the golden sample only (they take most of a small run)
+        extra = [] if name == "golden" else ["--no-xlsx"]
         p = claims("run", "--db", eng(), "--case-id", case_id, "--out", d + "/db-out",
-                   "--threads", "2")
+                   "--threads", "2", *extra)
         check(p.returncode == 0, "%s: run --db: %s" % (name, p.stderr))
         check("the database: case %s, run" % case_id in p.stdout, "%s: summary names the run: %s"
               % (name, p.stdout))
-        p = file_run(d, d + "/file-out")
+        p = file_run(d, d + "/file-out", extra=extra)
         check(p.returncode == 0, "%s: file run: %s" % (name, p.stderr))
         files = csv_files(d + "/file-out")
         check("claims.csv" in files and "changes.csv" in files, name + ": outputs present")
@@ -195,7 +197,7 @@ def test_equality(tmp):
               manifest_core(d + "/db-out/manifest.json"), name + ": manifests differ")
         run_id = current_run(case_id)
         check(run_id is not None, name + ": a current run")
-        if run_id is not None:
+        if run_id is not None and (name == "golden" or name.startswith(("amend", "over"))):
             published_equals_files(case_id, run_id, d + "/file-out", name)
             got = copy_out("SELECT submission_id, change, status_from, status_to, confirmed_from,"
                            " confirmed_to FROM claims.run_changes WHERE run_id = %d ORDER BY ord"
