@@ -168,10 +168,34 @@ def published_equals_files(case_id, run_id, out, label):
               % (label, table, name))
 
 
+def make_lines_case(tmp):
+    """The golden sample with blank lines and notes spanning several lines
+    (one with CRLF and quotes): rows must keep their file lines."""
+    d = os.path.join(tmp, "lines-src")
+    os.makedirs(d)
+    for f in ("case.conf", "ledger.csv"):
+        shutil.copy(os.path.join(MINI, f), d)
+    with open(os.path.join(MINI, "submissions.csv"), encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    note = rows[0].index("note")
+    rows[5][note] = "line one\nline two\n\nline four"
+    rows[9][note] = 'a "quoted" note,\r\nwith a comma'
+    with open(os.path.join(d, "submissions.csv"), "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(rows[0])
+        f.write("\n\n")
+        for i, r in enumerate(rows[1:]):
+            w.writerow(r)
+            if i == 20:
+                f.write("\n")
+    return d
+
+
 def test_equality(tmp):
-    dirs = [("golden", MINI)] + [(n, os.path.join(CASES, n)) for n in sorted(os.listdir(CASES))
+    dirs = [("golden", MINI), ("lines", make_lines_case(tmp))] + [(n, os.path.join(CASES, n)) for n in sorted(os.listdir(CASES))
                                  if os.path.exists(os.path.join(CASES, n, "case.conf"))]
     check(len(dirs) > 20, "the hand-checked cases are found")
+    lines_checked = False
     for name, src in dirs:
         case_id = name.replace("_", "-")
         d = os.path.join(tmp, "eq", name)
@@ -193,11 +217,16 @@ def test_equality(tmp):
         for f in files:
             check(read(os.path.join(d, "file-out", f)) == read(os.path.join(d, "db-out", f)),
                   "%s: %s differs between the file run and run --db --out" % (name, f))
+        if name == "lines":   # the rows after the blank and multi-line ones
+            with open(d + "/file-out/claims.csv", encoding="utf-8", newline="") as f:
+                got = [r["line"] for r in csv.DictReader(f)][:11]
+            lines_checked = got[:3] == ["4", "5", "6"] and "12" in got
+            check(lines_checked, "lines: claims.csv lines %r" % got)
         check(manifest_core(d + "/file-out/manifest.json") ==
               manifest_core(d + "/db-out/manifest.json"), name + ": manifests differ")
         run_id = current_run(case_id)
         check(run_id is not None, name + ": a current run")
-        if run_id is not None and (name == "golden" or name.startswith(("amend", "over"))):
+        if run_id is not None and (name in ("golden", "lines") or name.startswith(("amend", "over"))):
             published_equals_files(case_id, run_id, d + "/file-out", name)
             got = copy_out("SELECT submission_id, change, status_from, status_to, confirmed_from,"
                            " confirmed_to FROM claims.run_changes WHERE run_id = %d ORDER BY ord"
