@@ -76,6 +76,12 @@ static cl_err create_key_file(const char *path, cl_case *c, cl_diag *d)
     return CL_OK;
 }
 
+cl_err cl_cli_read_key(const char *path, cl_case *c, cl_diag *d)
+{
+    c->key_from_file = 1;
+    return read_key_file(path, c, d);
+}
+
 cl_err cl_cli_case_key(const char *conf_path, cl_case *c, cl_diag *d)
 {
     if (c->key_len > 0)

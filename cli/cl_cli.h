@@ -9,9 +9,11 @@
 #include "ingest/cl_csv.h"
 
 int cl_cmd_run(int argc, char **argv);
+int cl_cmd_run_db(int argc, char **argv);   /* cmd_run_db.c: claims run --db */
 int cl_cmd_gen(int argc, char **argv);
 int cl_cmd_rules(int argc, char **argv);
 int cl_cmd_tally(int argc, char **argv);
+int cl_cmd_tally_db(int argc, char **argv);   /* cmd_tally_db.c: claims tally --db */
 int cl_cmd_distribute(int argc, char **argv);
 int cl_cmd_db(int argc, char **argv);   /* cmd_db.c: the PostgreSQL store */
 int cl_cmd_draw(int argc, char **argv);     /* cmd_draw.c: the verifiable draw */

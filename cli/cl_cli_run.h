@@ -11,6 +11,9 @@
  * creates it (random, mode 0600) and says so on stderr. */
 cl_err cl_cli_case_key(const char *conf_path, cl_case *c, cl_diag *d);
 
+/* Reads a case.key file (32 to 128 hex digits) into the case's key. */
+cl_err cl_cli_read_key(const char *path, cl_case *c, cl_diag *d);
+
 /* cl_report_xlsx_many with one child process per workbook but the first. */
 cl_err cl_cli_write_books(const char *const *paths, const cl_book *books,
                           const cl_audience *audiences, int n, cl_diag *d);

@@ -64,6 +64,10 @@ static const char help[] =
     "  --quiet              no summary on stdout\n"
     "  -h, --help           this help\n"
     "\n"
+    "From the PostgreSQL store instead of files: claims run --db CONNINFO [--case-id ID]\n"
+    "[--key FILE] [--out DIR] ... reads the loaded case, decides the same way and\n"
+    "publishes the run in one transaction (see 'claims run --db x --help').\n"
+    "\n"
     "outputs in DIR: claims.csv, changes.csv (claims new, gone, or with a changed\n"
     "status or confirmed total against the previous run in DIR: claim_key, change\n"
     "new|gone|status|amount|status+amount, status and confirmed total before and\n"
@@ -209,8 +213,22 @@ static cl_err run(cl_run_opts *o, const char *case_path, cl_diag *d)
     return err;
 }
 
+/* `claims run --db ...` is the run from the PostgreSQL store (cmd_run_db.c). */
+static int wants_db(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strcmp(argv[i], "--db") || !strncmp(argv[i], "--db=", 5))
+            return 1;
+    }
+    return 0;
+}
+
 int cl_cmd_run(int argc, char **argv)
 {
+    if (wants_db(argc, argv))
+        return cl_cmd_run_db(argc, argv);
     cl_run_opts o;
     memset(&o, 0, sizeof o);
     o.xlsx = 1;

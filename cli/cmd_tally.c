@@ -14,6 +14,7 @@
 #include "engine/cl_meeting.h"
 #include "engine/cl_tally.h"
 #include "cli/cl_cli.h"
+#include "cli/cl_cli_tally.h"
 #include "reports/cl_report.h"
 
 static const char help[] =
@@ -71,14 +72,13 @@ static const char help[] =
     "  tally.xlsx            汇总 (meeting and the tests per resolution), 表决结果,\n"
     "                        无效选票\n"
     "\n"
+    "From the PostgreSQL store: claims tally --db CONNINFO --case-id ID --meeting\n"
+    "MEETING.conf [--meeting-id M] [--out DIR] tallies the current run's roster and\n"
+    "the meeting's ballots and publishes the tally (see 'claims tally --db x --help').\n"
+    "\n"
     "exit codes: 0 ok (whether or not resolutions pass); 1 bad input (file:line\n"
     "            named, nothing written); 2 usage; 3 internal error (I/O, memory)\n";
 
-typedef struct tally_opts {
-    const char *roster, *meeting, *ballots, *out;
-    cl_encoding encoding;
-    int threads, xlsx, progress, quiet;
-} tally_opts;
 
 enum { OPT_NO_XLSX = 256, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_QUIET };
 
@@ -398,6 +398,8 @@ static cl_err write_outputs(const tally_opts *o, tally_view *v, cl_diag *d)
                           CL_AUDIENCE_INTERNAL, d);
     if (!e && o->xlsx)
         e = write_xlsx(cl_outdir_path(od, "tally.xlsx"), v, &tally, &rejected, d);
+    if (!e && o->publish)
+        e = o->publish(o->publish_user, od, v->t, v->b->n, d);
     if (!e)
         e = cl_outdir_commit(od, d);
     cl_outdir_free(od);
@@ -475,7 +477,7 @@ static cl_err list_rejected(tally_view *v, cl_diag *d)
     return CL_OK;
 }
 
-static cl_err tally_main(const tally_opts *o, cl_progress *p, cl_diag *d)
+cl_err cl_cli_tally_main(const tally_opts *o, cl_progress *p, cl_diag *d)
 {
     cl_meeting *m = NULL;
     cl_roster *r = NULL;
@@ -488,11 +490,13 @@ static cl_err tally_main(const tally_opts *o, cl_progress *p, cl_diag *d)
         goto done;
     cl_progress_end(p, "%zu resolutions", m->nresolutions);
     cl_progress_stage(p, "roster");
-    if ((e = cl_roster_load(o->roster, o->encoding, &r, d)))
+    cl_source rs = o->roster_src ? *o->roster_src : cl_source_path(o->roster);
+    if ((e = cl_roster_load_src(&rs, o->encoding, &r, d)))
         goto done;
     cl_progress_end(p, "%zu creditors", r->n);
     cl_progress_stage(p, "ballots");
-    if ((e = cl_ballots_load(o->ballots, o->encoding, m, r, o->threads, &b, d)))
+    cl_source bs = o->ballots_src ? *o->ballots_src : cl_source_path(o->ballots);
+    if ((e = cl_ballots_load_src(&bs, o->encoding, m, r, o->threads, &b, d)))
         goto done;
     cl_progress_end(p, "%zu ballots", b->n);
     cl_progress_stage(p, "tally");
@@ -521,8 +525,22 @@ done:
     return e;
 }
 
+/* `claims tally --db ...` tallies from the PostgreSQL store (cmd_tally_db.c). */
+static int wants_db(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strcmp(argv[i], "--db") || !strncmp(argv[i], "--db=", 5))
+            return 1;
+    }
+    return 0;
+}
+
 int cl_cmd_tally(int argc, char **argv)
 {
+    if (wants_db(argc, argv))
+        return cl_cmd_tally_db(argc, argv);
     tally_opts o = {.xlsx = 1, .progress = -1};
     int rc = parse_args(argc, argv, &o);
     if (rc)
@@ -533,7 +551,7 @@ int cl_cmd_tally(int argc, char **argv)
     const char *inputs[3] = {o.roster, o.meeting, o.ballots};
     cl_err e = cl_outdir_check(o.out, inputs, 3, &d);   /* before any work */
     if (!e)
-        e = tally_main(&o, p, &d);
+        e = cl_cli_tally_main(&o, p, &d);
     cl_progress_free(p);
     if (e) {
         cl_cli_error("tally: %s", d.msg[0] ? d.msg : cl_strerror(e));

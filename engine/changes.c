@@ -175,13 +175,13 @@ static void list_free(claim_list *l)
     free(l->e);
 }
 
-static cl_err read_claims(const char *path, claim_list *l, cl_diag *d)
+static cl_err read_claims(const cl_source *src, claim_list *l, cl_diag *d)
 {
     cl_csv_file *f = NULL;
     cl_csv_header h = {0};
-    l->path = path;
+    l->path = cl_source_label(src);
     l->d = d;
-    cl_err err = cl_csv_load(path, CL_ENC_UTF8, &f, d);
+    cl_err err = cl_csv_load_source(src, CL_ENC_UTF8, &f, d);
     if (!err)
         err = cl_csv_bind(f, spec, F_COUNT, &h, d);
     if (!err) {
@@ -272,16 +272,21 @@ static change *diff(const claim_list *a, const claim_list *b, size_t *n, cl_chan
     return out;
 }
 
-cl_err cl_changes_stage(const char *out_dir, cl_outdir *staged, cl_changes_counts *counts,
-                        cl_diag *d)
+static cl_table change_table(const change *changes, size_t n)
 {
-    claim_list before = {0}, after = {0};
-    change *changes = NULL;
-    char prev[PATH_MAX + 32];
-    snprintf(prev, sizeof prev, "%s/claims.csv", out_dir);
+    return (cl_table){.name = "changes", .title = "变化", .cols = change_cols,
+                      .ncols = (int)(sizeof change_cols / sizeof change_cols[0]), .nrows = n,
+                      .row = change_row, .ctx = (void *)changes};
+}
+
+/* Reads both claim lists and finds the changes (*out: free() it). */
+static cl_err compare(const cl_source *before_src, const cl_source *after_src,
+                      claim_list *before, claim_list *after, change **out, size_t *n,
+                      cl_changes_counts *counts, cl_diag *d)
+{
     memset(counts, 0, sizeof *counts);
-    counts->previous = access(prev, F_OK) == 0;
-    cl_err err = counts->previous ? read_claims(prev, &before, d) : CL_OK;
+    counts->previous = before_src != NULL;
+    cl_err err = before_src ? read_claims(before_src, before, d) : CL_OK;
     if (err && d) {   /* say which claims.csv, and what to do about it */
         char msg[sizeof d->msg];
         snprintf(msg, sizeof msg, "%s", d->msg);
@@ -289,15 +294,29 @@ cl_err cl_changes_stage(const char *out_dir, cl_outdir *staged, cl_changes_count
                     "that output folder away to start afresh)", msg);
     }
     if (!err)
-        err = read_claims(cl_outdir_path(staged, "claims.csv"), &after, d);
-    size_t n = 0;
-    if (!err && !(changes = diff(&before, &after, &n, counts)))
+        err = read_claims(after_src, after, d);
+    *n = 0;
+    if (!err && !(*out = diff(before, after, n, counts)))
         err = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    if (!err)
+        counts->claims = after->n;
+    return err;
+}
+
+cl_err cl_changes_stage(const char *out_dir, cl_outdir *staged, cl_changes_counts *counts,
+                        cl_diag *d)
+{
+    claim_list before = {0}, after = {0};
+    change *changes = NULL;
+    char prev[PATH_MAX + 32];
+    snprintf(prev, sizeof prev, "%s/claims.csv", out_dir);
+    cl_source prev_src = cl_source_path(prev);
+    cl_source now_src = cl_source_path(cl_outdir_path(staged, "claims.csv"));
+    size_t n = 0;
+    cl_err err = compare(access(prev, F_OK) == 0 ? &prev_src : NULL, &now_src, &before, &after,
+                         &changes, &n, counts, d);
     if (!err) {
-        counts->claims = after.n;
-        cl_table t = {.name = "changes", .title = "变化", .cols = change_cols,
-                      .ncols = (int)(sizeof change_cols / sizeof change_cols[0]), .nrows = n,
-                      .row = change_row, .ctx = changes};
+        cl_table t = change_table(changes, n);
         unsigned char sha[32];
         err = cl_report_csv_sha256(cl_outdir_path(staged, "changes.csv"), &t,
                                    CL_AUDIENCE_INTERNAL, sha, d);
@@ -310,13 +329,31 @@ cl_err cl_changes_stage(const char *out_dir, cl_outdir *staged, cl_changes_count
     return err;
 }
 
+cl_err cl_changes_to(const cl_source *before, const cl_source *after, cl_sink *out,
+                     cl_changes_counts *counts, cl_diag *d)
+{
+    claim_list b = {0}, a = {0};
+    change *changes = NULL;
+    size_t n = 0;
+    cl_err err = compare(before, after, &b, &a, &changes, &n, counts, d);
+    if (!err) {
+        cl_table t = change_table(changes, n);
+        err = cl_report_csv_to(out, &t, CL_AUDIENCE_INTERNAL, 1, d);
+    }
+    free(changes);
+    list_free(&b);
+    list_free(&a);
+    return err;
+}
+
 void cl_changes_print(const cl_changes_counts *c, FILE *f)
 {
+    const char *where = c->where ? c->where : "changes.csv";
     if (!c->previous)
-        fprintf(f, "  no previous run in the output folder: all %zu claims new (changes.csv)\n",
-                c->claims);
+        fprintf(f, "  no previous run %s: all %zu claims new (%s)\n",
+                c->where ? "in the database" : "in the output folder", c->claims, where);
     else
         fprintf(f, "  changes against the previous run: %zu new, %zu gone, %zu changed status, "
-                   "%zu changed confirmed amount (changes.csv)\n",
-                c->added, c->gone, c->status, c->amount);
+                   "%zu changed confirmed amount (%s)\n",
+                c->added, c->gone, c->status, c->amount, where);
 }

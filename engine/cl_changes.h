@@ -10,12 +10,15 @@
 
 #include "core/cl_error.h"
 #include "core/cl_outdir.h"
+#include "core/cl_sink.h"
+#include "core/cl_source.h"
 #include "engine/cl_load.h"
 
 typedef struct cl_changes_counts {
     int previous;        /* a previous claims.csv was compared against */
     size_t claims;       /* claims of this run */
     size_t added, gone, status, amount;   /* a claim may count in both status and amount */
+    const char *where;   /* where they are listed, for the summary; NULL: changes.csv */
 } cl_changes_counts;
 
 /* CL_ERR_INPUT naming both counts when the previous run in out_dir (its
@@ -29,6 +32,13 @@ cl_err cl_changes_check_shrink(const char *out_dir, const cl_input_facts *submis
  * absent: every claim is new) and stages changes.csv, noting its digest. */
 cl_err cl_changes_stage(const char *out_dir, cl_outdir *staged, cl_changes_counts *counts,
                         cl_diag *d);
+
+/* The same comparison between any two claims tables (CSV with at least
+ * submission_id, matched_account, status, confirmed_total; before NULL: no
+ * previous run), the changes.csv bytes written to out (not finished). A
+ * published run's changes in the database are made by this. */
+cl_err cl_changes_to(const cl_source *before, const cl_source *after, cl_sink *out,
+                     cl_changes_counts *counts, cl_diag *d);
 
 /* One line for the run's summary screen. */
 void cl_changes_print(const cl_changes_counts *c, FILE *f);

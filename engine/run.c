@@ -29,6 +29,8 @@ typedef struct run_state {
     int has_overrides;
     int64_t started_ms;
     cl_changes_counts changes;
+    cl_changes_counts published;   /* the publish step's changes */
+    char where[256];
 } run_state;
 
 /* ------------------------------------------------------------- loading */
@@ -44,19 +46,19 @@ static cl_err load_inputs(run_state *s, const cl_run_opts *o, cl_diag *d)
             return err;
     }
     cl_progress_stage(s->prog, "read ledger");
-    cl_source ledger = cl_source_path(o->ledger);
+    cl_source ledger = o->src[1] ? *o->src[1] : cl_source_path(o->ledger);
     if ((err = cl_batch_load_ledger(b, &ledger, o->encoding, &s->facts[1], d)))
         return err;
     cl_progress_end(s->prog, "%llu entries, %zu accounts", (unsigned long long)b->ledger_rows,
                     b->naccounts);
     cl_progress_stage(s->prog, "read submissions");
-    cl_source subs = cl_source_path(o->submissions);
+    cl_source subs = o->src[0] ? *o->src[0] : cl_source_path(o->submissions);
     if ((err = cl_batch_load_submissions(b, &subs, o->encoding, &s->facts[0], d)))
         return err;
     cl_progress_end(s->prog, "%zu rows", b->nsubs);
-    if (o->overrides) {
+    if (o->overrides || o->src[2]) {
         cl_progress_stage(s->prog, "read overrides");
-        cl_source ov = cl_source_path(o->overrides);
+        cl_source ov = o->src[2] ? *o->src[2] : cl_source_path(o->overrides);
         if ((err = cl_batch_load_overrides(b, &ov, o->encoding, &s->facts[2], d)))
             return err;
         s->has_overrides = 1;
@@ -215,10 +217,10 @@ static void print_summary(const run_state *s, const char *out, FILE *f)
     }
     fprintf(f, "  %zu creditors, %zu on the voting roster, %zu rows rejected\n", t->creditors,
             t->roster, t->rejected_rows);
-    cl_changes_print(&s->changes, f);
+    cl_changes_print(s->where[0] ? &s->published : &s->changes, f);
     fprintf(f, "  elapsed %.3f s on %d thread%s; outputs in %s\n",
             (double)(cl_now_ms() - s->started_ms) / 1000.0, b->nthreads,
-            b->nthreads == 1 ? "" : "s", out);
+            b->nthreads == 1 ? "" : "s", s->where[0] ? s->where : out);
 }
 
 /* ----------------------------------------------------------------- run */
@@ -238,9 +240,16 @@ static cl_err run_all(run_state *s, const cl_run_opts *o, cl_diag *d)
         (err = cl_changes_stage(o->out, s->out, &s->changes, d)))
         return err;
     cl_progress_end(s->prog, NULL);
-    if ((err = write_manifest(s, d)) || (err = cl_outdir_commit(s->out, d)))
+    if ((err = write_manifest(s, d)))
         return err;
-    return CL_OK;
+    if (o->publish_fn) {
+        cl_run_result r = {s->b, s->facts, s->has_overrides, s->out, s->prog, s->started_ms,
+                           &s->published, ""};
+        if ((err = o->publish_fn(o->publish_user, &r, d)))
+            return err;
+        snprintf(s->where, sizeof s->where, "%s", r.where);
+    }
+    return cl_outdir_commit(s->out, d);
 }
 
 cl_err cl_run(const cl_run_opts *o, cl_diag *d)

@@ -14,7 +14,9 @@
 
 #include "core/cl_error.h"
 #include "core/cl_source.h"
+#include "engine/cl_changes.h"
 #include "engine/cl_input_spec.h"
+#include "engine/cl_run.h"
 #include "ingest/cl_csv.h"
 
 typedef struct cl_store cl_store;
@@ -123,6 +125,105 @@ void cl_store_raw_close(cl_store_reader *r);
 /* Convenience: the whole CSV in a heap buffer (free() it). */
 cl_err cl_store_read_raw(cl_store *s, const char *case_id, cl_input_kind kind,
                          char **csv, size_t *len, cl_diag *d);
+
+/* ---- claims run --db (store_publish.c) */
+
+/* What a run reads of a case: its case.conf (creditor_key withheld), where
+ * that was loaded from, its current input batches, its current run. */
+typedef struct cl_store_case {
+    char case_id[65];
+    char *conf;
+    char conf_sha256[65];
+    char *conf_path;            /* absolute path on the engine's host at load; NULL: unknown */
+    int retain_runs;
+    int64_t current_run;        /* 0: none yet */
+    int64_t reviews;            /* rows in review_decisions */
+    struct {
+        int64_t batch_id;       /* 0: none loaded */
+        char sha256[65];
+        char label[280];        /* "db:" + the file's name as loaded */
+        int64_t rows;
+    } in[CL_IN_NKINDS];
+} cl_store_case;
+
+/* Reads the case; CL_ERR_INPUT for an unknown case, one without case.conf,
+ * submissions or ledger. Release with cl_store_case_release. */
+cl_err cl_store_case_get(cl_store *s, const char *case_id, cl_store_case *c, cl_diag *d);
+void cl_store_case_release(cl_store_case *c);   /* NULL is fine */
+/* The database's only case (CL_ERR_USAGE when there are none or several). */
+cl_err cl_store_only_case(cl_store *s, char id[65], cl_diag *d);
+
+/* A run input as a reader whose COPY starts at its first read (so the
+ * three inputs can be handed to the engine at once and read one after the
+ * other on one connection): the case's current batch of kind, rows in file
+ * order, each on its line of the file (blank lines in between), labelled
+ * "db:<file name>". Overrides: the loaded overrides file (if any), then the
+ * rows of review_decisions in seq order. */
+cl_err cl_store_input_open(cl_store *s, const cl_store_case *c, cl_input_kind kind,
+                           cl_store_reader **out, cl_diag *d);
+
+typedef struct cl_store_publish_opts {
+    const cl_store_case *c;
+    int retain_runs;            /* > 0: store as the case's retention; 0: the case's */
+    /* test hook: called after each step of the publish ("runs", "claims",
+     * "creditors", "roster", "review_queue", "overrides_rejected",
+     * "rejected_rows", "changes", "pointer", "prune", "commit"); NULL: none */
+    void (*step)(void *user, const char *step);
+    void *step_user;
+} cl_store_publish_opts;
+
+typedef struct cl_store_publish_report {
+    int64_t run_id, previous;   /* previous: 0 when none */
+    int pruned;                 /* old runs removed */
+    cl_changes_counts changes;  /* against the previous run */
+} cl_store_publish_report;
+
+/* Publishes a decided run (a cl_run_opts.publish_fn step): in ONE
+ * transaction, the runs row (inputs' digests, rules and case digests,
+ * engine version, counts by status, stage timings, manifest, workbooks),
+ * every output table and the changes against the case's current run COPYed
+ * into the run tables, the runs beyond the retention pruned, the case's
+ * current-run pointer switched and NOTIFY claims_run_published (payload:
+ * the case id). On any failure nothing is visible. */
+cl_err cl_store_publish(cl_store *s, const cl_store_publish_opts *o, cl_run_result *r,
+                        cl_store_publish_report *rep, cl_diag *d);
+
+/* ---- claims tally --db (store_tally.c) */
+
+typedef struct cl_store_tally_in {
+    char case_id[65];
+    char meeting_id[256];
+    int64_t run_id;             /* the case's current run: its roster */
+    int64_t ballots_batch;      /* the loaded ballots file (0: none) */
+    char ballots_label[280];
+} cl_store_tally_in;
+
+/* The case's current run and ballots batch; CL_ERR_INPUT for an unknown
+ * case or one with no published run. */
+cl_err cl_store_tally_inputs(cl_store *s, const char *case_id, const char *meeting_id,
+                             cl_store_tally_in *in, cl_diag *d);
+/* The current run's run_roster as roster.csv (lazy COPY). */
+cl_err cl_store_tally_roster_open(cl_store *s, const cl_store_tally_in *in,
+                                  cl_store_reader **out, cl_diag *d);
+/* The meeting's ballots: the loaded ballots file's rows of this meeting on
+ * their file lines, then claims.ballots of this meeting in seq order. */
+cl_err cl_store_tally_ballots_open(cl_store *s, const cl_store_tally_in *in,
+                                   cl_store_reader **out, cl_diag *d);
+
+typedef struct cl_store_tally_publish {
+    const cl_store_tally_in *in;
+    const char *meeting_conf;    /* its text */
+    const char *counts_json;     /* {"ballots":n,"counted":n,"rejected":{reason:n}} */
+    const char *tally_csv_path, *rejected_csv_path;   /* the staged files */
+    const char *xlsx_path;       /* NULL: none */
+} cl_store_tally_opts;
+
+/* In ONE transaction: the tallies row, tally_results and
+ * tally_ballots_rejected (COPY of the staged CSV files' bytes), the switch
+ * of the meeting's current_tally and NOTIFY claims_tally_published
+ * ("<case_id> <meeting_id>"). */
+cl_err cl_store_tally_publish(cl_store *s, const cl_store_tally_opts *o, int64_t *tally_id,
+                              cl_diag *d);
 
 /* ---- helpers shared with the CLI */
 

@@ -285,6 +285,23 @@ static cl_err read_conf(const char *path, char **text, size_t *len, char sha[65]
     return CL_OK;
 }
 
+/* Where case.conf was loaded from (absolute): the default place of the
+ * case's key for `claims run --db`. */
+static cl_err put_conf_path(cl_store *s, const cl_store_load_opts *o, int exists, cl_diag *d)
+{
+    if (!exists)
+        return CL_OK;   /* the INSERT of a new case sets it */
+    char *abs = realpath(o->case_conf, NULL);
+    const char *p[2] = {o->case_id, abs ? abs : o->case_conf};
+    PGresult *res;
+    cl_err err = cl_store_query(s, "UPDATE claims.cases SET conf_path = $2 WHERE case_id = $1",
+                                2, p, &res, "cannot store the case", d);
+    free(abs);
+    if (!err)
+        PQclear(res);
+    return err;
+}
+
 /* Stores the case (and its case.conf when given); a new case needs one. */
 static cl_err put_case(cl_store *s, const cl_store_load_opts *o, const char *conf,
                        const char *sha, cl_store_load_report *r, cl_diag *d)
@@ -302,12 +319,18 @@ static cl_err put_case(cl_store *s, const cl_store_load_opts *o, const char *con
         return cl_diag_set(d, CL_ERR_INPUT,
                            "case '%s' is not in the database yet: give its case.conf (--case or "
                            "--case-dir); nothing was loaded", o->case_id);
+    if (conf && (err = put_conf_path(s, o, exists, d)))
+        return err;
     if (!conf || same)
         return CL_OK;
     const char *sql = exists
         ? "UPDATE claims.cases SET conf = $2, conf_sha256 = $3, updated_at = now() WHERE case_id = $1"
-        : "INSERT INTO claims.cases (case_id, conf, conf_sha256) VALUES ($1, $2, $3)";
-    if ((err = cl_store_query(s, sql, 3, p, &res, "cannot store the case", d)))
+        : "INSERT INTO claims.cases (case_id, conf, conf_sha256, conf_path) VALUES ($1, $2, $3, $4)";
+    char *abs = realpath(o->case_conf, NULL);
+    const char *q[4] = {p[0], p[1], p[2], abs ? abs : o->case_conf};
+    err = cl_store_query(s, sql, exists ? 3 : 4, q, &res, "cannot store the case", d);
+    free(abs);
+    if (err)
         return err;
     PQclear(res);
     r->case_created = !exists;

@@ -157,6 +157,8 @@ static const char *const grants[] = {
     " claims.run_review_queue, claims.run_overrides_rejected, claims.run_rejected_rows,"
     " claims.run_changes, claims.confirmations, claims.frozen_claims, claims.frozen_changes,"
     " claims.objections TO %1$s",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON claims.tallies, claims.current_tally,"
+    " claims.tally_results, claims.tally_ballots_rejected TO %1$s",
     /* engine reads what the platform inserted, never changes it */
     "GRANT SELECT ON claims.review_decisions, claims.ballots TO %1$s",
     "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA claims TO %1$s",
@@ -165,6 +167,8 @@ static const char *const grants[] = {
     " claims.run_creditors, claims.run_roster, claims.run_review_queue,"
     " claims.run_overrides_rejected, claims.run_changes, claims.confirmations,"
     " claims.frozen_changes, claims.objections TO %2$s",
+    "GRANT SELECT ON claims.tallies, claims.current_tally, claims.tally_results,"
+    " claims.tally_ballots_rejected TO %2$s",
     /* API: the only rows it adds; no UPDATE, no DELETE */
     "GRANT SELECT, INSERT ON claims.review_decisions, claims.ballots TO %2$s",
     "GRANT USAGE ON SEQUENCE claims.review_decisions_seq_seq, claims.ballots_seq_seq TO %2$s",
