@@ -14,6 +14,8 @@ int cl_cmd_rules(int argc, char **argv);
 int cl_cmd_tally(int argc, char **argv);
 int cl_cmd_distribute(int argc, char **argv);
 int cl_cmd_db(int argc, char **argv);   /* cmd_db.c: the PostgreSQL store */
+int cl_cmd_serve(int argc, char **argv);   /* cmd_serve.c: the HTTP API */
+int cl_cmd_token(int argc, char **argv);   /* cmd_token.c: the API's tokens */
 
 /* Parses an --encoding value for command `cmd`: 0, or CL_EXIT_USAGE after
  * printing the error. */

@@ -62,6 +62,8 @@ static const struct {
     {"tally", cl_cmd_tally},
     {"distribute", cl_cmd_distribute},
     {"db", cl_cmd_db},
+    {"serve", cl_cmd_serve},
+    {"token", cl_cmd_token},
 };
 
 int main(int argc, char **argv)

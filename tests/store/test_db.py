@@ -88,11 +88,12 @@ def test_init():
     check(q("SELECT rolsuper FROM pg_roles WHERE rolname = '%s'" % ADMIN) == "f", "admin no superuser")
     p = claims("init", "--db", a, "--engine-role", ENG, "--api-role", API)
     check(p.returncode == 0, "first init: rc %d %s" % (p.returncode, p.stderr))
-    check("from version 0 to 1" in p.stdout, "first init says it migrated: " + p.stdout)
+    check("from version 0 to " in p.stdout, "first init says it migrated: " + p.stdout)
     check("2 created" in p.stdout, "first init creates the two roles: " + p.stdout)
     p = claims("init", "--db", a, "--engine-role", ENG, "--api-role", API)
     check(p.returncode == 0 and "nothing to do" in p.stdout, "second init: " + p.stdout + p.stderr)
-    check(q("SELECT count(*) FROM claims.schema_migrations") == "1", "one migration recorded")
+    check(q("SELECT count(*) = max(version) FROM claims.schema_migrations") == "t",
+          "one row per migration")
     check(q("SELECT rolcanlogin FROM pg_roles WHERE rolname IN ('%s','%s')" % (ENG, API)) == "f\nf",
           "roles are NOLOGIN")
     p = claims("init", "--db", a, "--engine-role", "Bad-Name", "--api-role", API)

@@ -1,0 +1,126 @@
+/* api_int.h - internal to api/: the server, its database connections, the
+ * request being answered, and what the route handlers share. */
+#ifndef CL_API_INT_H
+#define CL_API_INT_H
+
+#include <libpq-fe.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "api/cl_api.h"
+
+/* ---- database connections: one per server thread, all prepared alike */
+typedef struct api_pool api_pool;
+
+/* Opens n connections as the API role and prepares every statement. */
+cl_err api_pool_open(const char *conninfo, unsigned n, api_pool **out, cl_diag *d);
+void api_pool_close(api_pool *p);
+/* Borrows a connection (waits for one); reconnects a broken one. NULL when
+ * the database cannot be reached. */
+PGconn *api_pool_get(api_pool *p);
+void api_pool_put(api_pool *p, PGconn *c);
+
+/* Prepared statements (db.c holds their SQL). */
+enum api_stmt {
+    ST_CURRENT_RUN_ID,  /* $1 case -> run_id */
+    ST_CURRENT_RUN,     /* $1 case -> the current run's row */
+    ST_TOKEN,           /* $1 sha256 (binary), $2 case -> the token */
+    ST_TOKEN_INSERT,    /* creditor token minted by the platform */
+    ST_AUDIT,           /* an access audit row */
+    ST_COUNT
+};
+const char *api_stmt_name(enum api_stmt s);
+
+/* Runs a prepared statement with text parameters (lengths NULL) or one
+ * binary first parameter (bin_len > 0). The result or NULL (error). */
+PGresult *api_exec(PGconn *c, enum api_stmt s, int n, const char *const *params, int bin_len);
+
+/* A libpq message without any connection secret, into buf. */
+void api_db_message(const char *conninfo, const char *msg, char *buf, size_t cap);
+
+/* ---- the authenticated caller */
+typedef struct api_principal {
+    int64_t token_id;
+    int role;                 /* cl_api_role; 0: no token */
+    char creditor_id[72];
+    char **submissions;
+    size_t nsubmissions;
+} api_principal;
+
+void api_principal_clear(api_principal *p);
+
+/* Looks the bearer token of a request up: CL_OK and p filled when valid;
+ * CL_ERR_INPUT when absent, malformed, unknown, expired or revoked (one
+ * answer for all); CL_ERR_DB when the database failed. */
+cl_err api_authenticate(PGconn *c, const char *case_id, const char *authorization,
+                        api_principal *p);
+
+/* base64url (no padding) of 32 random bytes, and a token's SHA-256. */
+cl_err api_token_mint(char token[CL_API_TOKEN_LEN + 1], unsigned char sha[32]);
+void api_token_hash(const char *token, size_t len, unsigned char sha[32]);
+
+/* ---- the server and one request */
+
+struct cl_api {
+    cl_api_conf conf;
+    char *conninfo, *case_id;
+    struct MHD_Daemon *mhd;
+    api_pool *pool;
+    unsigned port;
+    atomic_int inflight;
+    atomic_ullong next_request;
+    unsigned boot;            /* random prefix of request ids */
+    pthread_mutex_t log_lock;
+};
+
+typedef struct api_request {
+    cl_api *api;
+    char id[32];
+    int route;                /* index into the route table; -1: none */
+    double t0;
+    char *body;
+    size_t body_len, body_cap;
+    int too_large;
+    size_t discarded;         /* body bytes dropped past the limit */
+    unsigned status;
+    char param[80];           /* the {..} part of the path */
+} api_request;
+
+/* What a handler gives back: a status and a JSON body (owned) or raw
+ * bytes with a content type. */
+typedef struct api_reply {
+    unsigned status;
+    char *body;
+    size_t len;
+    const char *content_type;
+} api_reply;
+
+/* Sets r to {"error":{"code":code,"message":msg}}. */
+void api_error(api_reply *r, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Sets r to a JSON document (stolen reference; NULL is a 500). */
+void api_json(api_reply *r, unsigned status, void *json);
+
+typedef struct api_ctx {
+    cl_api *api;
+    api_request *req;
+    struct MHD_Connection *conn;
+    PGconn *db;
+    api_principal who;
+} api_ctx;
+
+typedef void (*api_handler)(api_ctx *c, api_reply *r);
+
+typedef struct api_route {
+    const char *method;
+    const char *path;         /* a template: at most one {name} segment */
+    int roles;                /* cl_api_role bits; 0: no token needed */
+    api_handler fn;
+} api_route;
+
+extern const api_route api_routes[];
+extern const size_t api_nroutes;
+
+#endif
