@@ -29,6 +29,7 @@ enum api_stmt {
     ST_TOKEN,           /* $1 sha256 (binary), $2 case -> the token */
     ST_TOKEN_INSERT,    /* creditor token minted by the platform */
     ST_AUDIT,           /* an access audit row */
+    ST_REPORT,          /* $1 run -> report_xlsx (binary) */
     ST_COUNT
 };
 const char *api_stmt_name(enum api_stmt s);
@@ -61,6 +62,36 @@ cl_err api_authenticate(PGconn *c, const char *case_id, const char *authorizatio
 cl_err api_token_mint(char token[CL_API_TOKEN_LEN + 1], unsigned char sha[32]);
 void api_token_hash(const char *token, size_t len, unsigned char sha[32]);
 
+/* ---- the current run in memory (snapshot.c) */
+enum { SN_RUN, SN_CLAIMS, SN_CREDITORS, SN_ROSTER, SN_QUEUE, SN_COUNT };
+/* Columns of the result sets (the order of snapshot.c's SELECTs). */
+enum { CLM_SUB, CLM_CRED, CLM_STATUS, CLM_CODES, CLM_DECLARED, CLM_PRINCIPAL, CLM_INTEREST,
+       CLM_OTHER, CLM_CONFIRMED, CLM_VOTING, CLM_SUPERSEDED, CLM_LATE, CLM_REASONS,
+       CLM_CATEGORY };
+enum { CRD_ID, CRD_IDTYPE, CRD_IDNUM, CRD_NAME, CRD_KIND, CRD_DECLARED, CRD_CONFIRMED,
+       CRD_PENDING, CRD_EMPLOYEE, CRD_TAX, CRD_ORDINARY, CRD_SECURED };
+enum { RST_ID, RST_NAME, RST_VOTING, RST_UNSECURED, RST_SECURED, RST_GROUPS, RST_VOTING_NUM };
+
+typedef struct api_snap {
+    atomic_int refs;
+    int64_t run_id;
+    PGresult *res[SN_COUNT];   /* immutable once built */
+    int *by_creditor;          /* claims rows sorted by creditor_id */
+    int *by_submission;        /* claims rows sorted by submission_id */
+    int *cred_index;           /* creditors rows sorted by creditor_id */
+} api_snap;
+
+/* A counted reference to the current snapshot (NULL: no published run). */
+api_snap *api_snap_get(cl_api *a);
+void api_snap_release(api_snap *s);   /* NULL is fine */
+/* First position in ix (rows of r sorted by col) whose value is >= key. */
+int api_snap_first(const PGresult *r, const int *ix, int col, const char *key);
+/* Loads the current run if it is not the snapshot's, and swaps it in. */
+cl_err api_snap_refresh(cl_api *a, PGconn *c);
+/* The watcher: first load, then LISTEN claims_run_published + a poll. */
+cl_err api_snap_start(cl_api *a, cl_diag *d);
+void api_snap_stop(cl_api *a);
+
 /* ---- the server and one request */
 
 struct cl_api {
@@ -73,6 +104,13 @@ struct cl_api {
     atomic_ullong next_request;
     unsigned boot;            /* random prefix of request ids */
     pthread_mutex_t log_lock;
+    pthread_mutex_t snap_lock;
+    api_snap *snap;
+    PGconn *watch_conn;
+    pthread_t watcher;
+    int watching;
+    int wake[2];
+    atomic_int stopping;
 };
 
 typedef struct api_request {
@@ -121,6 +159,13 @@ typedef struct api_route {
 } api_route;
 
 extern const api_route api_routes[];
+/* routes_run.c: the routes served from the snapshot */
+void api_me_claims(api_ctx *c, api_reply *r);
+void api_review_queue(api_ctx *c, api_reply *r);
+void api_creditors(api_ctx *c, api_reply *r);
+void api_creditor(api_ctx *c, api_reply *r);
+void api_roster(api_ctx *c, api_reply *r);
+void api_report_xlsx(api_ctx *c, api_reply *r);
 extern const size_t api_nroutes;
 
 #endif

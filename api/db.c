@@ -30,6 +30,7 @@ static const struct {
     [ST_AUDIT] = {"audit",
         "INSERT INTO claims.api_access_audit (case_id, token_id, role, route, creditor_id,"
         " request_id) VALUES ($1, $2, $3, $4, nullif($5, ''), $6)", 6},
+    [ST_REPORT] = {"report", "SELECT report_xlsx FROM claims.runs WHERE run_id = $1::bigint", 1},
 };
 
 const char *api_stmt_name(enum api_stmt s)
@@ -170,7 +171,7 @@ PGresult *api_exec(PGconn *c, enum api_stmt s, int n, const char *const *params,
         lens[0] = bin_len;
         fmts[0] = 1;
     }
-    PGresult *r = PQexecPrepared(c, stmts[s].name, n, params, lens, fmts, 0);
+    PGresult *r = PQexecPrepared(c, stmts[s].name, n, params, lens, fmts, s == ST_REPORT);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
         PQclear(r);

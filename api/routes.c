@@ -132,6 +132,13 @@ const api_route api_routes[] = {
     {"GET", "/v1/health", 0, health},
     {"GET", "/v1/runs/current", ANY_ROLE, runs_current},
     {"POST", "/v1/tokens", CL_ROLE_PLATFORM, tokens_post},
+    {"GET", "/v1/me/claims", CL_ROLE_CREDITOR, api_me_claims},
+    {"GET", "/v1/review-queue", CL_ROLE_REVIEWER | CL_ROLE_ADMINISTRATOR, api_review_queue},
+    {"GET", "/v1/creditors", CL_ROLE_JUDGE | CL_ROLE_ADMINISTRATOR, api_creditors},
+    {"GET", "/v1/creditors/{creditor_id}", CL_ROLE_JUDGE | CL_ROLE_ADMINISTRATOR | CL_ROLE_REVIEWER,
+     api_creditor},
+    {"GET", "/v1/roster", CL_ROLE_JUDGE | CL_ROLE_ADMINISTRATOR, api_roster},
+    {"GET", "/v1/reports/report.xlsx", CL_ROLE_JUDGE | CL_ROLE_ADMINISTRATOR, api_report_xlsx},
 };
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];
 

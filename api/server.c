@@ -301,6 +301,8 @@ static cl_err check_case(cl_api *a, cl_diag *d)
 
 static void api_free(cl_api *a)
 {
+    api_snap_stop(a);
+    pthread_mutex_destroy(&a->snap_lock);
     api_pool_close(a->pool);
     pthread_mutex_destroy(&a->log_lock);
     free(a->conninfo);
@@ -347,6 +349,8 @@ cl_err cl_api_start(const cl_api_conf *conf, cl_api **out, cl_diag *d)
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     }
     pthread_mutex_init(&a->log_lock, NULL);
+    pthread_mutex_init(&a->snap_lock, NULL);
+    a->wake[0] = a->wake[1] = -1;
     a->conf = *conf;
     a->conf.threads = conf->threads ? conf->threads : 2;
     a->conf.max_body = conf->max_body ? conf->max_body : 64 * 1024;
@@ -356,7 +360,8 @@ cl_err cl_api_start(const cl_api_conf *conf, cl_api **out, cl_diag *d)
     if (RAND_bytes((unsigned char *)&a->boot, sizeof a->boot) != 1)
         a->boot = (unsigned)getpid();
     if ((err = api_pool_open(conf->conninfo, a->conf.threads, &a->pool, d)) ||
-        (err = check_case(a, d)) || (err = listen_on(a, d))) {
+        (err = check_case(a, d)) || (err = api_snap_start(a, d)) ||
+        (err = listen_on(a, d))) {
         api_free(a);
         return err;
     }

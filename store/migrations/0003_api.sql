@@ -35,3 +35,8 @@ CREATE TABLE claims.api_access_audit (
     at           timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX ON claims.api_access_audit (case_id, at);
+
+-- The reasons of a claim in plain Chinese (cl_claim_reasons, CL_LANG_ZH),
+-- written by the publish step beside its codes, so that a creditor told
+-- 需补正 over the API reads the engine's own words (NULL: not published).
+ALTER TABLE claims.run_claims ADD COLUMN reasons_zh text;

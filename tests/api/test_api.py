@@ -9,7 +9,9 @@ limits (body size, URL size, idle timeout); the access log (JSON lines, never
 a token or a URL); the service refuses the owner and a superuser; SIGTERM
 drains a request in flight and exits 0; the route table equals
 docs/openapi.yaml; SQL in api/ only as prepared statements."""
+import csv
 import hashlib
+import io
 import http.client
 import json
 import os
@@ -28,6 +30,8 @@ TAG = "a%d" % os.getpid()
 DB = "db_" + TAG
 ADMIN, ENG, API, API_USER = "adm_" + TAG, "eng_" + TAG, "api_" + TAG, "apiu_" + TAG
 CASE = "xm-api"
+CRED = "767efde3e4d2a956"          # a creditor of xiaoming-mini with two claims
+OTHER = "568a0fd9fc602dbb"         # another one
 ROLES = ["creditor", "reviewer", "judge", "administrator", "platform"]
 
 failures = 0
@@ -65,12 +69,49 @@ def setup():
     psql("CREATE ROLE %s LOGIN IN ROLE %s" % (API_USER, API), conn("cl_super", "postgres"))
     p = claims("db", "load", "--db", conn(ADMIN), "--case-id", CASE, "--case-dir", MINI)
     assert p.returncode == 0, p.stderr
-    # a published run, as the publish step writes it
-    psql("INSERT INTO claims.runs (case_id, started_at, finished_at, engine_version, counts,"
-         " rules_sha256) VALUES ('%s', now(), now(), '0.1.0', '{\"CONFIRMED\": 3}', '%s')"
-         % (CASE, "ab" * 32))
-    psql("INSERT INTO claims.current_run (case_id, run_id) SELECT '%s', max(run_id)"
-         " FROM claims.runs" % CASE)
+    publish('{"CONFIRMED": 3}', notify=False)
+
+
+EXP = os.path.join(MINI, "expected")
+OUT_TABLES = [("claims.csv", "run_claims"), ("creditors.csv", "run_creditors"),
+              ("roster.csv", "run_roster"), ("review_queue.csv", "run_review_queue")]
+XLSX = b"PK\x03\x04 a workbook's bytes \x00\xff"
+
+
+def copy_csv(run, path, table):
+    """The run's CSV output into its run table, as the publish step does."""
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for i, r in enumerate(rows[1:]):
+        w.writerow([run, i] + [v if v != "" else None for v in r])
+    data = buf.getvalue()
+    cols = ", ".join('"%s"' % c for c in rows[0])
+    p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conn("cl_super"), "-c",
+                        "COPY claims.%s (run_id, ord, %s) FROM STDIN (FORMAT csv)" % (table, cols)],
+                       input=data, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+
+
+def publish(counts, notify=True, change=None):
+    """A published run (run row, output tables, current pointer) in one
+    transaction, then NOTIFY as the publish step does; returns its id."""
+    run = psql("INSERT INTO claims.runs (case_id, started_at, finished_at, engine_version, counts,"
+               " rules_sha256, report_xlsx) VALUES ('%s', now(), now(), '0.1.0', '%s', '%s',"
+               " '\\x%s') RETURNING run_id" % (CASE, counts, "ab" * 32, XLSX.hex()))
+    run = run.splitlines()[0]
+    for f, t in OUT_TABLES:
+        copy_csv(run, os.path.join(EXP, f), t)
+    psql("UPDATE claims.run_claims SET reasons_zh = '身份证号码校验位不符（第18位）'"
+         " WHERE run_id = %s AND status = 'NEEDS_CORRECTION'" % run)
+    if change:
+        psql(change % {"run": run})
+    psql("INSERT INTO claims.current_run (case_id, run_id) VALUES ('%s', %s) ON CONFLICT (case_id)"
+         " DO UPDATE SET run_id = excluded.run_id" % (CASE, run))
+    if notify:
+        psql("NOTIFY claims_run_published, '%s'" % CASE)
+    return int(run)
 
 
 def teardown():
@@ -124,7 +165,7 @@ def is_error(doc, code=None):
 
 def test_tokens_cli(toks):
     for role in ROLES:
-        extra = ["--creditor-id", "C0001", "--submission", "S1"] if role == "creditor" else []
+        extra = ["--creditor-id", CRED, "--submission", "SB20180000014"] if role == "creditor" else []
         t, p = token(role, *extra)
         toks[role] = t
         check(t and re.fullmatch(r"[A-Za-z0-9_-]{43}", t), "token is 43 base64url chars: %r" % t)
@@ -152,7 +193,7 @@ def test_tokens_cli(toks):
     check(p.returncode == 1 and "no token 999999" in p.stderr, "revoke unknown: " + p.stderr)
     p = claims("token", "list", "--db", conn(ADMIN), "--case-id", CASE)
     check(p.returncode == 0 and "revoked" in p.stdout and "expired" in p.stdout and
-          "Reviewer Wang" in p.stdout and "C0001" in p.stdout, "list: " + p.stdout + p.stderr)
+          "Reviewer Wang" in p.stdout and CRED in p.stdout, "list: " + p.stdout + p.stderr)
     check(not any(t in p.stdout for t in toks.values()), "list shows no token")
     check(not any(hashlib.sha256(t.encode()).hexdigest() in p.stdout for t in toks.values()),
           "list shows no hash")
@@ -168,6 +209,16 @@ MATRIX += [("GET", "/v1/runs/current", None, w, 401) for w in ("none", "bogus", 
 MATRIX += [("POST", "/v1/tokens", MINT, "platform", 201)]
 MATRIX += [("POST", "/v1/tokens", MINT, r, 403) for r in ROLES if r != "platform"]
 MATRIX += [("POST", "/v1/tokens", MINT, w, 401) for w in ("none", "bogus", "expired", "revoked")]
+
+# route -> the roles it is open to; every other role gets 403, no token 401
+OPEN = {"/v1/me/claims": {"creditor"}, "/v1/review-queue": {"reviewer", "administrator"},
+        "/v1/creditors": {"judge", "administrator"},
+        "/v1/creditors/" + CRED: {"judge", "administrator", "reviewer"},
+        "/v1/roster": {"judge", "administrator"},
+        "/v1/reports/report.xlsx": {"judge", "administrator"}}
+for path, roles in OPEN.items():
+    MATRIX += [("GET", path, None, r, 200 if r in roles else 403) for r in ROLES]
+    MATRIX += [("GET", path, None, w, 401) for w in ("none", "bogus", "expired", "revoked")]
 
 
 def test_matrix(s, toks):
@@ -210,6 +261,117 @@ def test_routes(s, toks):
                " WHERE sha256 = sha256('%s'::bytea)" % minted, conn(ADMIN))
     check(row == "creditor C0002 S9 true", "minted token stored as a creditor's hash: " + row)
     return minted
+
+
+def expected(name):
+    with open(os.path.join(EXP, name), newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def audits():
+    return int(psql("SELECT count(*) FROM claims.api_access_audit", conn(ADMIN)))
+
+
+def test_run_routes(s, toks, run):
+    claims_csv = expected("claims.csv")
+    # a creditor: own identity's claims AND the submission ids of the token
+    st, doc, _ = s.call("GET", "/v1/me/claims", toks["creditor"])
+    want = [r["submission_id"] for r in claims_csv
+            if r["creditor_id"] == CRED or r["submission_id"] == "SB20180000014"]
+    got = [c["submission_id"] for c in doc["claims"]] if st == 200 else None
+    check(got == want and doc["run_id"] == run, "me/claims: %r, expected %r" % (got, want))
+    byid = {c["submission_id"]: c for c in doc["claims"]}
+    row = {r["submission_id"]: r for r in claims_csv}
+    for sid, c in byid.items():
+        check(c["status"] == row[sid]["status"] and c["confirmed_total"] == row[sid]["confirmed_total"]
+              and c["declared_total"] == row[sid]["declared_total"],
+              "me/claims amounts are the run's, exact: %r" % c)
+    nc = byid.get("SB20180000014", {})
+    check(nc.get("status") == "NEEDS_CORRECTION" and nc.get("codes") == ["ID_INVALID"] and
+          nc.get("reasons") == "身份证号码校验位不符（第18位）", "需补正 with codes and reasons: %r" % nc)
+    check(not any(r["creditor_id"] == OTHER for r in doc["claims"] if "creditor_id" in r) and
+          "id_number" not in json.dumps(doc), "no other creditor's rows, no identity numbers")
+    # a creditor with no claim in the run: the same shape as any other
+    t, _ = token("creditor", "--creditor-id", "ffffffffffffffff")
+    st, doc, _ = s.call("GET", "/v1/me/claims", t)
+    check(st == 200 and doc["claims"] == [], "an identity without claims: %r" % doc)
+    # the review queue: paged, filtered by code
+    queue = expected("review_queue.csv")
+    st, doc, _ = s.call("GET", "/v1/review-queue?limit=1000", toks["reviewer"])
+    check(st == 200 and doc["total"] == len(queue) and
+          [i["submission_id"] for i in doc["items"]] == [q["submission_id"] for q in queue],
+          "review queue: %r" % (doc and doc.get("total")))
+    inv = [q["submission_id"] for q in queue if "NO_BOOK_RECORD" in q["codes"].split(";")]
+    st, doc, _ = s.call("GET", "/v1/review-queue?code=NO_BOOK_RECORD&limit=2&offset=1",
+                        toks["reviewer"])
+    check(st == 200 and doc["total"] == len(inv) and
+          [i["submission_id"] for i in doc["items"]] == inv[1:3], "queue filter + page: %r" % doc)
+    for bad in ("limit=0", "limit=1001", "offset=-1", "limit=ten", "page=2"):
+        st, doc, _ = s.call("GET", "/v1/review-queue?" + bad, toks["reviewer"])
+        check(st == 400 and is_error(doc, "bad_request"), "queue ?%s: %d %r" % (bad, st, doc))
+    # judge: creditors in full, audited
+    creds = expected("creditors.csv")
+    a0 = audits()
+    st, doc, _ = s.call("GET", "/v1/creditors?limit=1000", toks["judge"])
+    check(st == 200 and doc["total"] == len(creds) and
+          doc["items"][0]["id_number"] == creds[0]["id_number"], "creditors in full for a judge")
+    st, doc, _ = s.call("GET", "/v1/creditors?kind=nonsense", toks["judge"])
+    check(st == 200 and doc["total"] == 0, "creditors filtered by kind")
+    cr = next(c for c in creds if c["creditor_id"] == CRED)
+    st, doc, _ = s.call("GET", "/v1/creditors/" + CRED, toks["judge"])
+    check(st == 200 and doc["id_number"] == cr["id_number"] and doc["name"] == cr["name"] and
+          len(doc["claims"]) == 2, "one creditor in full with claims: %r" % doc)
+    st, doc, _ = s.call("GET", "/v1/creditors/" + CRED, toks["reviewer"])
+    check(st == 200 and doc["id_number"] != cr["id_number"] and
+          doc["id_number"].endswith(cr["id_number"][-4:]) and "*" in doc["id_number"] and
+          doc["name"] != cr["name"], "a reviewer sees a masked identity: %r" % doc)
+    check(audits() == a0 + 4, "each read of personal data audited: %d" % (audits() - a0))
+    who = psql("SELECT role || ' ' || route || ' ' || coalesce(creditor_id, '-') FROM"
+               " claims.api_access_audit ORDER BY seq DESC LIMIT 1", conn(ADMIN))
+    check(who == "reviewer /v1/creditors/{creditor_id} " + CRED, "audit names who and whom: " + who)
+    st, doc, _ = s.call("GET", "/v1/creditors/0000000000000000", toks["judge"])
+    check(st == 404 and is_error(doc, "not_found"), "unknown creditor: %r" % doc)
+    check(audits() == a0 + 4, "a miss is not a read of personal data")
+    # the roster, sorted and filtered
+    roster = expected("roster.csv")
+    st, doc, _ = s.call("GET", "/v1/roster?sort=voting_amount&limit=1000", toks["judge"])
+    amounts = [float(i["voting_amount"]) for i in doc["items"]] if st == 200 else []
+    check(len(amounts) == len(roster) and amounts == sorted(amounts, reverse=True),
+          "roster sorted by voting amount")
+    st, doc, _ = s.call("GET", "/v1/roster?group=tax", toks["judge"])
+    check(st == 200 and doc["total"] == sum("tax" in r["groups"] for r in roster) and
+          all("tax" in i["groups"] for i in doc["items"]), "roster filtered by group: %r" % doc)
+    st, doc, _ = s.call("GET", "/v1/roster?sort=name", toks["judge"])
+    check(st == 400, "an unknown sort is refused")
+    st, _, data = s.call("GET", "/v1/reports/report.xlsx", toks["judge"])
+    check(st == 200 and data == XLSX, "the run's workbook, byte for byte")
+
+
+def test_switch(s, toks, run):
+    """A publish (NOTIFY) switches the served run without a restart; a
+    publish without NOTIFY is seen by the poll."""
+    change = ("UPDATE claims.run_claims SET status = 'CONFIRMED', codes = NULL"
+              " WHERE run_id = %(run)s AND submission_id = 'SB20180000014'")
+    run2 = publish('{"CONFIRMED": 4}', notify=True, change=change)
+    t0 = time.time()
+    doc = None
+    while time.time() - t0 < 2.5:
+        st, doc, _ = s.call("GET", "/v1/me/claims", toks["creditor"])
+        if doc["run_id"] == run2:
+            break
+        check(doc["run_id"] == run, "old or new run, nothing else")
+        time.sleep(0.05)
+    check(doc["run_id"] == run2, "NOTIFY claims_run_published switches the run")
+    nc = next(c for c in doc["claims"] if c["submission_id"] == "SB20180000014")
+    check(nc["status"] == "CONFIRMED" and "reasons" not in nc, "the new run's status: %r" % nc)
+    run3 = publish('{"CONFIRMED": 5}', notify=False)
+    t0 = time.time()
+    while time.time() - t0 < 8:
+        st, doc, _ = s.call("GET", "/v1/review-queue", toks["reviewer"])
+        if doc["run_id"] == run3:
+            break
+        time.sleep(0.2)
+    check(doc["run_id"] == run3, "a publish without NOTIFY is picked up by the poll")
 
 
 BAD_BODIES = [
@@ -292,7 +454,7 @@ def test_log(err, toks, minted):
             docs.append(json.loads(l))
         except ValueError:
             check(False, "access log line is not JSON: %r" % l)
-    check(len(docs) > 40, "one log line per request: %d" % len(docs))
+    check(len(docs) > 100, "one log line per request: %d" % len(docs))
     for d in docs:
         check(set(d) == {"ts", "request_id", "method", "route", "status", "latency_ms"},
               "log fields: %r" % d)
@@ -300,7 +462,7 @@ def test_log(err, toks, minted):
     check(len({d["request_id"] for d in docs}) == len(docs), "request ids are unique")
     for t in list(toks.values()) + [minted]:
         check(t not in err, "no token in the log")
-    check("C0002" not in err and "nothing" not in err and "aaaa" not in err,
+    check("C0002" not in err and CRED not in err and "nothing" not in err and "aaaa" not in err,
           "no body, identity or URL in the log")
 
 
@@ -382,7 +544,7 @@ def test_sql_prepared():
         for m in re.finditer(r"\b(PQexec|PQexecParams|PQprepare|PQsendQuery)\s*\(\s*[^,]+,\s*([^,)]+)",
                              text):
             arg = m.group(2).strip()
-            check(arg.startswith('"') or arg in ("stmts[i].name", "create_sql"),
+            check(arg.startswith('"') or arg in ("stmts[i].name", "create_sql", "load_sql[which]"),
                   "%s: SQL of %s is not a literal: %s" % (name, m.group(1), arg))
         check(not re.search(r"printf\([^;]*(SELECT|INSERT|UPDATE|DELETE)", text),
               "%s formats SQL" % name)
@@ -400,6 +562,9 @@ def main():
         try:
             test_matrix(s, toks)
             minted = test_routes(s, toks)
+            run = int(psql("SELECT run_id FROM claims.current_run"))
+            test_run_routes(s, toks, run)
+            test_switch(s, toks, run)
             test_bodies(s, toks)
             test_limits(s, toks)
         finally:
