@@ -30,6 +30,7 @@ enum api_stmt {
     ST_TOKEN_INSERT,    /* creditor token minted by the platform */
     ST_AUDIT,           /* an access audit row */
     ST_REPORT,          /* $1 run -> report_xlsx (binary) */
+    ST_REVIEW,          /* a reviewer's decision */
     ST_COUNT
 };
 const char *api_stmt_name(enum api_stmt s);
@@ -46,6 +47,7 @@ typedef struct api_principal {
     int64_t token_id;
     int role;                 /* cl_api_role; 0: no token */
     char creditor_id[72];
+    char label[96];           /* who holds the token ("" if none) */
     char **submissions;
     size_t nsubmissions;
 } api_principal;
@@ -166,6 +168,7 @@ void api_creditors(api_ctx *c, api_reply *r);
 void api_creditor(api_ctx *c, api_reply *r);
 void api_roster(api_ctx *c, api_reply *r);
 void api_report_xlsx(api_ctx *c, api_reply *r);
+void api_post_review(api_ctx *c, api_reply *r);   /* routes_review.c */
 extern const size_t api_nroutes;
 
 #endif

@@ -19,7 +19,8 @@ static const struct {
         " FROM claims.current_run c JOIN claims.runs r USING (run_id) WHERE c.case_id = $1", 1},
     [ST_TOKEN] = {"token",
         "SELECT token_id, role, coalesce(creditor_id, ''), array_to_json(submissions)::text,"
-        " sha256, revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())"
+        " sha256, revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()),"
+        " coalesce(label, '')"
         " FROM claims.api_tokens WHERE sha256 = $1 AND case_id = $2", 2},
     [ST_TOKEN_INSERT] = {"token_ins",
         "INSERT INTO claims.api_tokens (case_id, sha256, role, creditor_id, submissions, label,"
@@ -30,6 +31,9 @@ static const struct {
     [ST_AUDIT] = {"audit",
         "INSERT INTO claims.api_access_audit (case_id, token_id, role, route, creditor_id,"
         " request_id) VALUES ($1, $2, $3, $4, nullif($5, ''), $6)", 6},
+    [ST_REVIEW] = {"review",
+        "INSERT INTO claims.review_decisions (case_id, submission_id, decision, amount, reviewer,"
+        " decided_at, note) VALUES ($1, $2, $3, $4, $5, $6, nullif($7, '')) RETURNING seq", 7},
     [ST_REPORT] = {"report", "SELECT report_xlsx FROM claims.runs WHERE run_id = $1::bigint", 1},
 };
 

@@ -134,6 +134,7 @@ const api_route api_routes[] = {
     {"POST", "/v1/tokens", CL_ROLE_PLATFORM, tokens_post},
     {"GET", "/v1/me/claims", CL_ROLE_CREDITOR, api_me_claims},
     {"GET", "/v1/review-queue", CL_ROLE_REVIEWER | CL_ROLE_ADMINISTRATOR, api_review_queue},
+    {"POST", "/v1/reviews", CL_ROLE_REVIEWER | CL_ROLE_ADMINISTRATOR, api_post_review},
     {"GET", "/v1/creditors", CL_ROLE_JUDGE | CL_ROLE_ADMINISTRATOR, api_creditors},
     {"GET", "/v1/creditors/{creditor_id}", CL_ROLE_JUDGE | CL_ROLE_ADMINISTRATOR | CL_ROLE_REVIEWER,
      api_creditor},

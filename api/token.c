@@ -122,6 +122,7 @@ cl_err api_authenticate(PGconn *c, const char *case_id, const char *authorizatio
             p->token_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
             p->role = cl_api_role_parse(PQgetvalue(r, 0, 1));
             snprintf(p->creditor_id, sizeof p->creditor_id, "%s", PQgetvalue(r, 0, 2));
+            snprintf(p->label, sizeof p->label, "%s", PQgetvalue(r, 0, 6));
             take_submissions(PQgetvalue(r, 0, 3), p);
             err = p->role ? CL_OK : CL_ERR_INPUT;
         }

@@ -209,6 +209,10 @@ MATRIX += [("GET", "/v1/runs/current", None, w, 401) for w in ("none", "bogus", 
 MATRIX += [("POST", "/v1/tokens", MINT, "platform", 201)]
 MATRIX += [("POST", "/v1/tokens", MINT, r, 403) for r in ROLES if r != "platform"]
 MATRIX += [("POST", "/v1/tokens", MINT, w, 401) for w in ("none", "bogus", "expired", "revoked")]
+REVIEW = '{"submission_id":"SB20180000037","decision":"temporary","amount":"10"}'
+MATRIX += [("POST", "/v1/reviews", REVIEW, r, 201 if r in ("reviewer", "administrator") else 403)
+           for r in ROLES]
+MATRIX += [("POST", "/v1/reviews", REVIEW, w, 401) for w in ("none", "bogus", "expired", "revoked")]
 
 # route -> the roles it is open to; every other role gets 403, no token 401
 OPEN = {"/v1/me/claims": {"creditor"}, "/v1/review-queue": {"reviewer", "administrator"},
@@ -345,6 +349,46 @@ def test_run_routes(s, toks, run):
     check(st == 400, "an unknown sort is refused")
     st, _, data = s.call("GET", "/v1/reports/report.xlsx", toks["judge"])
     check(st == 200 and data == XLSX, "the run's workbook, byte for byte")
+
+
+def test_reviews(s, toks):
+    t, _ = token("reviewer", "--label", "审核员李")
+    n0 = int(psql("SELECT count(*) FROM claims.review_decisions", conn(ADMIN)))
+    ok = '{"submission_id":"SB20180000014","decision":"confirm","amount":"99.00","note":"补正后确认"}'
+    st, doc, _ = s.call("POST", "/v1/reviews", t, ok)
+    check(st == 201 and doc["reviewer"] == "审核员李" and
+          re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["decided_at"]),
+          "a decision stored, stamped by the server: %r" % doc)
+    row = psql("SELECT submission_id || '|' || decision || '|' || amount || '|' || reviewer ||"
+               " '|' || decided_at || '|' || note FROM claims.review_decisions ORDER BY seq DESC"
+               " LIMIT 1", conn(ADMIN))
+    check(doc and row == "SB20180000014|confirm|99.00|审核员李|%s|补正后确认" % doc["decided_at"],
+          "the row the next run reads: " + row)
+    st, doc, _ = s.call("POST", "/v1/reviews", toks["administrator"],
+                        '{"submission_id":"SB20180000022","decision":"不予确认"}')
+    check(st == 201 and doc["amount"] == "0" and doc["reviewer"].startswith("token-"),
+          "reject needs no amount; a token without a label is named by id: %r" % doc)
+    bad = [('{"submission_id":"SB20180000014","decision":"confirm","amount":"1","reviewer":"x"}',
+            400, "unknown field 'reviewer'"),
+           ('{"submission_id":"SB20180000014","decision":"confirm","amount":"1",'
+            '"decided_at":"2018-01-01"}', 400, "unknown field 'decided_at'"),
+           ('{"submission_id":"SB20180000014","decision":"approve","amount":"1"}', 422,
+            "decision 'approve'"),
+           ('{"submission_id":"SB20180000014","decision":"confirm"}', 422, "amount"),
+           ('{"submission_id":"SB20180000014","decision":"confirm","amount":"-5"}', 422,
+            "not an amount"),
+           ('{"submission_id":"SB20180000014","decision":"confirm","amount":"1.234"}', 422,
+            "not an amount"),
+           ('{"submission_id":"SB20189999999","decision":"confirm","amount":"1"}', 422,
+            "no submission 'SB20189999999'"),
+           ('{"submission_id":"SB20180000014","decision":"confirm","amount":99}', 400,
+            "field 'amount' must be a string")]
+    for body, want, words in bad:
+        st, doc, _ = s.call("POST", "/v1/reviews", t, body)
+        check(st == want and is_error(doc) and words in doc["error"]["message"],
+              "review %s: %d %r" % (body, st, doc))
+    n1 = int(psql("SELECT count(*) FROM claims.review_decisions", conn(ADMIN)))
+    check(n1 == n0 + 2, "only the accepted decisions stored: %d" % (n1 - n0))
 
 
 def test_switch(s, toks, run):
@@ -564,6 +608,7 @@ def main():
             minted = test_routes(s, toks)
             run = int(psql("SELECT run_id FROM claims.current_run"))
             test_run_routes(s, toks, run)
+            test_reviews(s, toks)
             test_switch(s, toks, run)
             test_bodies(s, toks)
             test_limits(s, toks)
