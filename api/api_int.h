@@ -94,8 +94,19 @@ cl_err api_snap_refresh(cl_api *a, PGconn *c);
 cl_err api_snap_start(cl_api *a, cl_diag *d);
 void api_snap_stop(cl_api *a);
 
-/* ---- the server and one request */
+/* ---- metrics (metrics.c) */
+#define API_MAX_ROUTES 32     /* the table's size limit; slot API_MAX_ROUTES: no route */
+#define API_NSTATUS 15
+#define API_NBUCKET 11
+typedef struct api_route_metrics {
+    atomic_ullong by_status[API_NSTATUS];
+    atomic_ullong le[API_NBUCKET];
+    atomic_ullong count, micros;
+} api_route_metrics;
 
+void api_metrics_record(cl_api *a, int route, unsigned status, double seconds);
+
+/* ---- the server and one request */
 struct cl_api {
     cl_api_conf conf;
     char *conninfo, *case_id;
@@ -113,6 +124,7 @@ struct cl_api {
     int watching;
     int wake[2];
     atomic_int stopping;
+    api_route_metrics metrics[API_MAX_ROUTES + 1];
 };
 
 typedef struct api_request {
@@ -169,6 +181,7 @@ void api_creditor(api_ctx *c, api_reply *r);
 void api_roster(api_ctx *c, api_reply *r);
 void api_report_xlsx(api_ctx *c, api_reply *r);
 void api_post_review(api_ctx *c, api_reply *r);   /* routes_review.c */
+void api_metrics(api_ctx *c, api_reply *r);       /* metrics.c */
 extern const size_t api_nroutes;
 
 #endif

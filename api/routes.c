@@ -140,8 +140,11 @@ const api_route api_routes[] = {
      api_creditor},
     {"GET", "/v1/roster", CL_ROLE_JUDGE | CL_ROLE_ADMINISTRATOR, api_roster},
     {"GET", "/v1/reports/report.xlsx", CL_ROLE_JUDGE | CL_ROLE_ADMINISTRATOR, api_report_xlsx},
+    {"GET", "/metrics", 0, api_metrics},
 };
 const size_t api_nroutes = sizeof api_routes / sizeof api_routes[0];
+_Static_assert(sizeof api_routes / sizeof api_routes[0] <= API_MAX_ROUTES,
+               "raise API_MAX_ROUTES with the route table");
 
 /* Does one path segment of a template match; copies a {param}. */
 static int seg_match(const char *t, size_t tn, const char *s, size_t sn, char *param, size_t cap)

@@ -234,6 +234,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     if (!q->status)
         q->status = 499;    /* the client went away or timed out before an answer */
+    api_metrics_record(a, q->route, q->status, now_s() - q->t0);
     access_log(a, q, q->route >= 0 ? api_routes[q->route].method : "-");
     free(q->body);
     free(q);

@@ -202,7 +202,7 @@ def test_tokens_cli(toks):
 # The authorization matrix: (method, path, body, who) -> status. "who" is a
 # role, "none" (no token), "bogus" (well-formed, unknown), "expired", "revoked".
 MINT = '{"creditor_id":"C0002","submissions":["S9"],"ttl_seconds":3600}'
-MATRIX = [("GET", "/v1/health", None, who, 200)
+MATRIX = [("GET", p, None, who, 200) for p in ("/v1/health", "/metrics")
           for who in ROLES + ["none", "bogus", "expired", "revoked"]]
 MATRIX += [("GET", "/v1/runs/current", None, r, 200) for r in ROLES]
 MATRIX += [("GET", "/v1/runs/current", None, w, 401) for w in ("none", "bogus", "expired", "revoked")]
@@ -389,6 +389,26 @@ def test_reviews(s, toks):
               "review %s: %d %r" % (body, st, doc))
     n1 = int(psql("SELECT count(*) FROM claims.review_decisions", conn(ADMIN)))
     check(n1 == n0 + 2, "only the accepted decisions stored: %d" % (n1 - n0))
+
+
+def test_metrics(s):
+    st, _, data = s.call("GET", "/metrics")
+    text = data.decode()
+    check(st == 200, "metrics open without a token")
+
+    def value(pattern):
+        m = re.search(pattern, text, re.M)
+        return float(m.group(1)) if m else None
+
+    ok = value(r'^claims_http_requests_total\{method="POST",route="/v1/reviews",status="201"\} (\d+)')
+    check(ok is not None and ok >= 3, "reviews counted by route and status: %r" % ok)
+    unp = value(r'^claims_http_requests_total\{method="POST",route="/v1/reviews",status="422"\} (\d+)')
+    check(unp == 5, "422s counted: %r" % unp)
+    cnt = value(r'^claims_http_request_duration_seconds_count\{route="/v1/me/claims"\} (\d+)')
+    inf = value(r'^claims_http_request_duration_seconds_bucket\{route="/v1/me/claims",le="\+Inf"\} (\d+)')
+    check(cnt and cnt == inf, "a latency histogram per route: %r %r" % (cnt, inf))
+    check(value(r"^claims_current_run_id (\d+)") is not None, "the served run")
+    check("SB2018" not in text and "767efde3" not in text, "no ids in metrics")
 
 
 def test_switch(s, toks, run):
@@ -610,6 +630,7 @@ def main():
             test_run_routes(s, toks, run)
             test_reviews(s, toks)
             test_switch(s, toks, run)
+            test_metrics(s)
             test_bodies(s, toks)
             test_limits(s, toks)
         finally:
