@@ -333,8 +333,12 @@ void api_roster(api_ctx *c, api_reply *r)
         return;
     }
     for (int i = 0; i < n; i++) {
-        const char *g = PQgetvalue(res, i, RST_GROUPS);
-        if (!q[0].val || (strstr(g, q[0].val) && strlen(q[0].val) > 0))
+        json_t *gs = codes(PQgetvalue(res, i, RST_GROUPS));
+        int keep = !q[0].val;
+        for (size_t k = 0; !keep && k < json_array_size(gs); k++)
+            keep = !strcmp(json_string_value(json_array_get(gs, k)), q[0].val);
+        json_decref(gs);
+        if (keep)
             ix[m++] = i;
     }
     roster_sort rs = {res, !q[1].val || !strcmp(q[1].val, "voting_amount")};

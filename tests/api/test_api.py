@@ -345,6 +345,8 @@ def test_run_routes(s, toks, run):
     st, doc, _ = s.call("GET", "/v1/roster?group=tax", toks["judge"])
     check(st == 200 and doc["total"] == sum("tax" in r["groups"] for r in roster) and
           all("tax" in i["groups"] for i in doc["items"]), "roster filtered by group: %r" % doc)
+    st, doc, _ = s.call("GET", "/v1/roster?group=ordin", toks["judge"])
+    check(st == 200 and doc["total"] == 0, "a group is matched whole: %r" % (doc and doc["total"]))
     st, doc, _ = s.call("GET", "/v1/roster?sort=name", toks["judge"])
     check(st == 400, "an unknown sort is refused")
     st, _, data = s.call("GET", "/v1/reports/report.xlsx", toks["judge"])
