@@ -19,6 +19,9 @@ int cl_cmd_db(int argc, char **argv);   /* cmd_db.c: the PostgreSQL store */
 int cl_cmd_draw(int argc, char **argv);     /* cmd_draw.c: the verifiable draw */
 int cl_cmd_notices(int argc, char **argv);  /* cmd_notices.c: notices to creditors */
 
+int cl_cmd_serve(int argc, char **argv);   /* cmd_serve.c: the HTTP API */
+int cl_cmd_token(int argc, char **argv);   /* cmd_token.c: the API's tokens */
+
 /* Parses an --encoding value for command `cmd`: 0, or CL_EXIT_USAGE after
  * printing the error. */
 int cl_cli_encoding(const char *cmd, const char *arg, cl_encoding *out);

@@ -68,6 +68,8 @@ static const struct {
     {"db", cl_cmd_db},
     {"draw", cl_cmd_draw},
     {"notices", cl_cmd_notices},
+    {"serve", cl_cmd_serve},
+    {"token", cl_cmd_token},
 };
 
 int main(int argc, char **argv)

@@ -172,6 +172,11 @@ static const char *const grants[] = {
     /* API: the only rows it adds; no UPDATE, no DELETE */
     "GRANT SELECT, INSERT ON claims.review_decisions, claims.ballots TO %2$s",
     "GRANT USAGE ON SEQUENCE claims.review_decisions_seq_seq, claims.ballots_seq_seq TO %2$s",
+    /* API (migration 3): reads tokens to authenticate, inserts creditor tokens
+     * (platform role) and audit rows; never updates or deletes either */
+    "GRANT SELECT, INSERT ON claims.api_tokens TO %2$s",
+    "GRANT INSERT ON claims.api_access_audit TO %2$s",
+    "GRANT USAGE ON SEQUENCE claims.api_tokens_token_id_seq, claims.api_access_audit_seq_seq TO %2$s",
 };
 
 static cl_err roles_and_grants(cl_store *s, const char *eng, const char *api, int *created,
