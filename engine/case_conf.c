@@ -65,10 +65,12 @@ static cl_err apply_entry(cl_case *c, const cl_conf_entry *e, const char *path, 
     size_t vl = strlen(v);
     if (!strcmp(k, "case_no")) {
         free(c->case_no);
-        c->case_no = cl_strdup(v);
+        if (!(c->case_no = cl_strdup(v)))
+            return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
     } else if (!strcmp(k, "debtor")) {
         free(c->debtor);
-        c->debtor = cl_strdup(v);
+        if (!(c->debtor = cl_strdup(v)))
+            return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
     } else if (!strcmp(k, "acceptance_date")) {
         if (!cl_parse_date(v, vl, &c->acceptance_day))
             return bad_value(d, path, e->line, k, v, "a date YYYY-MM-DD");
@@ -154,6 +156,8 @@ cl_err cl_case_parse(const cl_source *src, cl_case *c, cl_diag *d)
     const char *path = cl_source_label(src);
     cl_case_init(c);
     c->path = cl_strdup(path);
+    if (!c->path)
+        return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
     cl_conf *conf = NULL;
     cl_err err = cl_conf_load_source(src, &conf, d);
     if (err)

@@ -218,6 +218,8 @@ static cl_err setup_loader(loader *l, const cl_csv_file *f, const cl_csv_header 
     l->row_size = row_size;
     l->cfg = cfg;
     l->nchunks = cl_csv_plan(f, h, nthreads);
+    if (l->nchunks < 0)
+        return CL_ERR_NOMEM;
     if (l->nchunks < 1)
         l->nchunks = 1;
     l->chunks = cl_calloc((size_t)l->nchunks, sizeof *l->chunks);
@@ -764,9 +766,9 @@ typedef struct merge_state {
 
 static void merge_state_free(merge_state *m)
 {
-    for (int i = 0; m->first && i < m->nchunks; i++) {
-        free(m->first[i]);
-        free(m->gidx[i]);
+    for (int i = 0; i < m->nchunks; i++) {
+        if (m->first) free(m->first[i]);
+        if (m->gidx) free(m->gidx[i]);
     }
     free(m->first);
     free(m->gidx);

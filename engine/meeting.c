@@ -659,6 +659,10 @@ cl_err cl_ballots_load_src(const cl_source *src, cl_encoding enc, const cl_meeti
     x.f = f;
     x.h = &h;
     x.nchunks = cl_csv_plan(f, &h, nthreads);
+    if (x.nchunks < 0) {
+        e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+        goto done;
+    }
     if (x.nchunks < 1)
         x.nchunks = 1;
     x.chunks = cl_calloc((size_t)x.nchunks, sizeof *x.chunks);

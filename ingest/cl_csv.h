@@ -138,7 +138,7 @@ void cl_csv_release(const cl_csv_file *f, size_t begin, size_t end);
 
 /* Number of chunks cl_csv_parse_all would use (so callers can size per-chunk
  * state before calling it). The split is remembered with the file, so the
- * parse that follows does not split again. */
+ * parse that follows does not split again. -1 when out of memory. */
 int cl_csv_plan(const cl_csv_file *f, const cl_csv_header *h, int nthreads);
 
 #endif

@@ -697,7 +697,7 @@ static const cl_csv_chunk *planned(const cl_csv_file *f, const cl_csv_header *h,
 int cl_csv_plan(const cl_csv_file *f, const cl_csv_header *h, int nthreads)
 {
     int n = 1;
-    return planned(f, h, resolve_threads(nthreads), &n) ? n : 1;
+    return planned(f, h, resolve_threads(nthreads), &n) ? n : -1;
 }
 
 cl_err cl_csv_parse_all(const cl_csv_file *f, const cl_csv_header *h, int nthreads,

@@ -1121,6 +1121,8 @@ static void parse_rule(parser *p, id_seen *ids)
         }
     if (grow((void **)&ids->v, &ids->cap, ids->n + 1, sizeof *ids->v))
         ids->v[ids->n++] = id;
+    else
+        p->nomem = true;   /* duplicate ids could no longer be told */
     for (;;) {
         rl_token *t = peek(p);
         if (is_kw(t, "end")) {
