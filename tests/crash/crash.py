@@ -183,6 +183,9 @@ def kill_trials(cmd, work, trials, rerun_every, rng):
             left = strays(d, out)
             if left:
                 fail(f"{label}: left beside the outputs after the rerun: {left}")
+        if (i + 1) % 25 == 0:
+            print(f"{cmd.name}: {i + 1} kills so far ({committed} finished first), "
+                  f"{len(FAILS) - failed} failure(s)", flush=True)
     print(f"{cmd.name}: {trials} kills (clean run {wall:.2f}s; {committed} finished before "
           f"the kill), {len(FAILS) - failed} failure(s)", flush=True)
 
