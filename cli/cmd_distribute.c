@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/cl_arena.h"
+#include "core/cl_alloc.h"
 #include "core/cl_error.h"
 #include "core/cl_hash.h"
 #include "core/cl_money.h"
@@ -210,19 +211,19 @@ static bool creditors_grow(creditors *c)
         return true;
     size_t cap = c->cap ? c->cap * 2 : 1024;
     void *p;
-    if (!(p = realloc(c->id, cap * sizeof *c->id)))
+    if (!(p = cl_realloc(c->id, cap * sizeof *c->id)))
         return false;
     c->id = p;
-    if (!(p = realloc(c->line, cap * sizeof *c->line)))
+    if (!(p = cl_realloc(c->line, cap * sizeof *c->line)))
         return false;
     c->line = p;
     for (int t = 0; t < CL_TIER_COUNT; t++) {
-        if (!(p = realloc(c->claim[t], cap * sizeof *c->claim[t])))
+        if (!(p = cl_realloc(c->claim[t], cap * sizeof *c->claim[t])))
             return false;
         c->claim[t] = p;
     }
     for (int k = 0; k < P_NFIELDS; k++) {
-        if (!(p = realloc(c->payee[k], cap * sizeof *c->payee[k])))
+        if (!(p = cl_realloc(c->payee[k], cap * sizeof *c->payee[k])))
             return false;
         c->payee[k] = p;
     }
@@ -429,8 +430,8 @@ static int id_cmp(const void *a, const void *b, void *ctx)
 static cl_err order_rows(dist_view *v, cl_diag *d)
 {
     const creditors *c = v->c;
-    uint32_t *perm = malloc((c->n ? c->n : 1) * sizeof *perm);
-    v->rows = malloc((c->n * CL_TIER_COUNT + 1) * sizeof *v->rows);
+    uint32_t *perm = cl_malloc((c->n ? c->n : 1) * sizeof *perm);
+    v->rows = cl_malloc((c->n * CL_TIER_COUNT + 1) * sizeof *v->rows);
     if (!perm || !v->rows) {
         free(perm);
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
@@ -450,7 +451,7 @@ static cl_err order_rows(dist_view *v, cl_diag *d)
  * each tier; counts the payees lacking a bank account. */
 static cl_err payment_rows(dist_view *v, cl_diag *d)
 {
-    v->pay = malloc((v->nrows + CL_TIER_COUNT + 1) * sizeof *v->pay);
+    v->pay = cl_malloc((v->nrows + CL_TIER_COUNT + 1) * sizeof *v->pay);
     if (!v->pay)
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     size_t k = 0;
@@ -675,6 +676,10 @@ int cl_cmd_distribute(int argc, char **argv)
     if (rc)
         return rc < 0 ? CL_EXIT_OK : rc;
     cl_progress *p = cl_progress_create(o.progress);
+    if (!p) {
+        cl_cli_error("distribute: out of memory");
+        return CL_EXIT_INTERNAL;
+    }
     cl_diag d;
     cl_diag_clear(&d);
     const char *inputs[1] = {o.creditors};

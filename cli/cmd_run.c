@@ -187,7 +187,9 @@ static cl_err check_out(const cl_run_opts *o, const char *case_path, cl_diag *d)
     size_t n = 0;
     char *dir = cl_path_dir(case_path);
     char key[4096];
-    snprintf(key, sizeof key, "%s/case.key", dir ? dir : ".");
+    if (!dir)
+        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    snprintf(key, sizeof key, "%s/case.key", dir);
     free(dir);
     in[n++] = case_path;
     in[n++] = key;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/cl_error.h"
+#include "core/cl_alloc.h"
 #include "core/cl_money.h"
 #include "core/cl_outdir.h"
 #include "core/cl_progress.h"
@@ -468,7 +469,7 @@ static void print_summary(const tally_view *v)
 static cl_err list_rejected(tally_view *v, cl_diag *d)
 {
     size_t n = v->b->n - v->t->counted;
-    v->rejected = malloc((n ? n : 1) * sizeof *v->rejected);
+    v->rejected = cl_malloc((n ? n : 1) * sizeof *v->rejected);
     if (!v->rejected)
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < v->b->n; i++)
@@ -546,6 +547,10 @@ int cl_cmd_tally(int argc, char **argv)
     if (rc)
         return rc < 0 ? CL_EXIT_OK : rc;
     cl_progress *p = cl_progress_create(o.progress);
+    if (!p) {
+        cl_cli_error("tally: out of memory");
+        return CL_EXIT_INTERNAL;
+    }
     cl_diag d;
     cl_diag_clear(&d);
     const char *inputs[3] = {o.roster, o.meeting, o.ballots};

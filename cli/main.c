@@ -1,8 +1,10 @@
 /* main.c - the claims command line: dispatches to subcommands. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/cl_alloc.h"
 #include "core/cl_error.h"
 #include "cli/cl_cli.h"
 
@@ -72,8 +74,26 @@ static const struct {
     {"token", cl_cmd_token},
 };
 
+#ifdef CL_TORTURE
+/* Test only, in a -DCL_TORTURE=ON build: "claims --torture N <command> ..."
+ * fails the N-th allocation of the project's own code (0: none) and prints
+ * "torture: <count> allocations" on stderr at exit (tests/torture). */
+static void torture_report(void)
+{
+    fprintf(stderr, "torture: %ld allocations\n", cl_torture_count());
+}
+#endif
+
 int main(int argc, char **argv)
 {
+#ifdef CL_TORTURE
+    if (argc > 2 && !strcmp(argv[1], "--torture")) {
+        cl_torture_fail_at(atol(argv[2]));
+        atexit(torture_report);
+        argc -= 2;
+        argv += 2;
+    }
+#endif
     if (argc < 2) {
         fputs(usage, stderr);
         return CL_EXIT_USAGE;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cl_cli.h"
+#include "core/cl_alloc.h"
 #include "reports/cl_report.h"
 
 /* Each workbook but the first is written by a child process (fork): separate
@@ -85,10 +86,10 @@ cl_err cl_cli_write_books(const char *const *paths, const cl_book *books,
 {
     if (n <= 0)
         return CL_OK;
-    cl_diag *ds = calloc((size_t)n, sizeof *ds);
-    cl_err *es = calloc((size_t)n, sizeof *es);
-    int *fds = calloc((size_t)n, sizeof *fds);
-    pid_t *pids = calloc((size_t)n, sizeof *pids);
+    cl_diag *ds = cl_calloc((size_t)n, sizeof *ds);
+    cl_err *es = cl_calloc((size_t)n, sizeof *es);
+    int *fds = cl_calloc((size_t)n, sizeof *fds);
+    pid_t *pids = cl_calloc((size_t)n, sizeof *pids);
     cl_err e = CL_OK;
     if (!ds || !es || !fds || !pids) {
         e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");

@@ -1,5 +1,6 @@
 /* cl_arena.c - bump allocator: a list of chunks, no per-object free. */
 #include "core/cl_arena.h"
+#include "core/cl_alloc.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@ struct cl_arena {
 
 cl_arena *cl_arena_create(size_t chunk_size)
 {
-    cl_arena *a = calloc(1, sizeof *a);
+    cl_arena *a = cl_calloc(1, sizeof *a);
     if (!a)
         return NULL;
     a->chunk_size = chunk_size ? chunk_size : (size_t)1 << 20;
@@ -42,7 +43,7 @@ void cl_arena_free(cl_arena *a)
 static chunk *new_chunk(cl_arena *a, size_t need)
 {
     size_t cap = need > a->chunk_size ? need : a->chunk_size;
-    chunk *c = malloc(sizeof *c + cap);
+    chunk *c = cl_malloc(sizeof *c + cap);
     if (!c)
         return NULL;
     c->cap = cap;

@@ -3,6 +3,7 @@
  * (hash, index) pairs into their parts keeping item order, and scan every
  * part with a small open-addressing table of its own. */
 #include "core/cl_group.h"
+#include "core/cl_alloc.h"
 
 #include <omp.h>
 #include <stdlib.h>
@@ -131,7 +132,7 @@ static void run_threads(group_job *g, int nthreads)
         size_t cap = 16;
         while (cap < 2 * largest)
             cap <<= 1;
-        uint32_t *table = malloc(cap * sizeof *table);
+        uint32_t *table = cl_malloc(cap * sizeof *table);
         if (!table) {
             #pragma omp atomic write
             g->failed = 1;
@@ -155,9 +156,9 @@ cl_err cl_group_first(size_t n, const uint64_t *hash, cl_group_eq_fn eq, const v
     group_job g = {.n = n, .hash = hash, .eq = eq, .ctx = ctx, .first = first};
     g.bits = part_bits(n);
     g.parts = (size_t)1 << g.bits;
-    g.count = calloc((size_t)nt * g.parts, sizeof *g.count);
-    g.start = malloc((g.parts + 1) * sizeof *g.start);
-    g.items = malloc(n * sizeof *g.items);
+    g.count = cl_calloc((size_t)nt * g.parts, sizeof *g.count);
+    g.start = cl_malloc((g.parts + 1) * sizeof *g.start);
+    g.items = cl_malloc(n * sizeof *g.items);
     cl_err err = CL_ERR_NOMEM;
     if (g.count && g.start && g.items) {
         run_threads(&g, nt);

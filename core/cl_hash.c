@@ -1,5 +1,6 @@
 /* cl_hash.c - open-addressing (linear probing) string -> uint32 index. */
 #include "core/cl_hash.h"
+#include "core/cl_alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +52,11 @@ static size_t capacity_for(size_t expected)
 
 cl_strmap *cl_strmap_create(size_t expected)
 {
-    cl_strmap *m = calloc(1, sizeof *m);
+    cl_strmap *m = cl_calloc(1, sizeof *m);
     if (!m)
         return NULL;
     size_t cap = capacity_for(expected);
-    m->slots = calloc(cap, sizeof *m->slots);
+    m->slots = cl_calloc(cap, sizeof *m->slots);
     if (!m->slots) {
         free(m);
         return NULL;
@@ -93,7 +94,7 @@ static slot *find_slot(slot *slots, size_t mask, const char *key, size_t len, ui
 static int grow(cl_strmap *m)
 {
     size_t cap = (m->mask + 1) * 2;
-    slot *ns = calloc(cap, sizeof *ns);
+    slot *ns = cl_calloc(cap, sizeof *ns);
     if (!ns)
         return -1;
     for (size_t i = 0; i <= m->mask; i++) {

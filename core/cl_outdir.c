@@ -1,6 +1,7 @@
 /* cl_outdir.c - staging directory + atomic swap (renameat2 RENAME_EXCHANGE),
  * and the guard that keeps --out from replacing anything but outputs. */
 #include "core/cl_outdir.h"
+#include "core/cl_alloc.h"
 
 #include "core/cl_path.h"
 
@@ -35,11 +36,11 @@ struct cl_outdir {
 
 int cl_outdir_note_sha256(cl_outdir *o, const char *name, const unsigned char sha256[32])
 {
-    struct noted *p = realloc(o->noted, (o->nnoted + 1) * sizeof *p);
+    struct noted *p = cl_realloc(o->noted, (o->nnoted + 1) * sizeof *p);
     if (!p)
         return -1;
     o->noted = p;
-    if (!(p[o->nnoted].name = strdup(name)))
+    if (!(p[o->nnoted].name = cl_strdup(name)))
         return -1;
     memcpy(p[o->nnoted].sha256, sha256, 32);
     o->nnoted++;
@@ -115,10 +116,18 @@ static int holds_input(const struct stat *dir, const char *path)
             *slash = '\0';
         how = depth_above(dir, real);
     }
-    char *folder = how ? NULL : cl_path_dir(path);
-    if (folder && realpath(folder, real))
-        how = depth_above(dir, real);
-    free(folder);
+    if (!how) {
+        /* the folder as written, on the stack: this guard cannot fail */
+        char folder[PATH_MAX];
+        const char *slash = strrchr(path, '/');
+        size_t n = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+        if (n >= sizeof folder)
+            return 0;
+        memcpy(folder, n ? path : ".", n ? n : 1);
+        folder[n ? n : 1] = '\0';
+        if (realpath(folder, real))
+            how = depth_above(dir, real);
+    }
     return how;
 }
 
@@ -322,7 +331,7 @@ cl_err cl_outdir_begin_as(const char *target, const char *command, cl_outdir **o
         len--;
     if (len == 0 || len + 32 >= PATH_MAX)
         return cl_diag_set(d, CL_ERR_USAGE, "bad output directory '%s'", target);
-    cl_outdir *o = calloc(1, sizeof *o);
+    cl_outdir *o = cl_calloc(1, sizeof *o);
     if (!o)
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     o->lock_fd = -1;

@@ -1,5 +1,6 @@
 /* cl_progress.c - terminal progress and stage timings. */
 #include "core/cl_progress.h"
+#include "core/cl_alloc.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -27,7 +28,7 @@ int64_t cl_now_ms(void)
 
 cl_progress *cl_progress_create(int enabled)
 {
-    cl_progress *p = calloc(1, sizeof *p);
+    cl_progress *p = cl_calloc(1, sizeof *p);
     if (!p)
         return NULL;
     p->enabled = enabled < 0 ? isatty(STDERR_FILENO) : enabled;

@@ -1,5 +1,6 @@
 /* cl_scratch.c - growable scratch buffers. */
 #include "core/cl_scratch.h"
+#include "core/cl_alloc.h"
 
 #include <stdlib.h>
 
@@ -9,7 +10,7 @@ char *cl_scratch_get(cl_scratch *s, size_t need)
         size_t cap = s->cap ? s->cap : 256;
         while (cap < need)
             cap *= 2;
-        char *p = realloc(s->p, cap);
+        char *p = cl_realloc(s->p, cap);
         if (!p)
             return NULL;
         s->p = p;

@@ -1,6 +1,7 @@
 /* cl_sink.c - output sinks: a file through cl_wbuf, a memory buffer, or a
  * write callback behind a buffer (see cl_sink.h). */
 #include "core/cl_sink.h"
+#include "core/cl_alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,8 @@ struct cl_sink {
 static cl_err make(sink_kind kind, const char *label, cl_sink **out, cl_diag *d)
 {
     *out = NULL;
-    cl_sink *s = calloc(1, sizeof *s);
-    if (!s || !(s->label = strdup(label))) {
+    cl_sink *s = cl_calloc(1, sizeof *s);
+    if (!s || !(s->label = cl_strdup(label))) {
         free(s);
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     }
@@ -62,7 +63,7 @@ cl_err cl_sink_callback(const char *label, cl_write_fn fn, void *user, cl_sink *
         return e;
     (*out)->fn = fn;
     (*out)->user = user;
-    if (!((*out)->buf = malloc(CALLBACK_CHUNK))) {
+    if (!((*out)->buf = cl_malloc(CALLBACK_CHUNK))) {
         cl_sink_free(*out);
         *out = NULL;
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
@@ -77,7 +78,7 @@ static void memory_put(cl_sink *s, const void *data, size_t n)
         size_t cap = s->cap ? s->cap : 1 << 16;
         while (cap < s->n + n + 1)
             cap *= 2;
-        char *p = realloc(s->buf, cap);
+        char *p = cl_realloc(s->buf, cap);
         if (!p) {
             s->failed = 1;
             return;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/cl_source.h"
+#include "core/cl_alloc.h"
 
 cl_source cl_source_path(const char *path)
 {
@@ -41,12 +42,12 @@ static cl_err read_stream(const char *label, cl_read_fn fn, void *user, char **o
                           size_t *len, cl_diag *d)
 {
     size_t cap = 1 << 16, n = 0;
-    char *p = malloc(cap);
+    char *p = cl_malloc(cap);
     if (!p)
         return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", label);
     for (;;) {
         if (cap - n < 4096 + 1) {
-            char *q = cap <= SIZE_MAX / 2 ? realloc(p, cap * 2) : NULL;
+            char *q = cap <= SIZE_MAX / 2 ? cl_realloc(p, cap * 2) : NULL;
             if (!q) {
                 free(p);
                 return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", label);
@@ -174,7 +175,7 @@ cl_err cl_source_slurp(const cl_source *s, char **data, size_t *len, cl_diag *d)
     cl_err err = cl_source_read_all(s, &b, d);
     if (err)
         return err;
-    char *p = malloc(b.len + 1);
+    char *p = cl_malloc(b.len + 1);
     if (!p) {
         cl_bytes_release(&b);
         return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", cl_source_label(s));

@@ -3,6 +3,7 @@
  * is started every few MiB (sync_file_range), so that the fsync at close
  * waits for little. */
 #include "core/cl_wbuf.h"
+#include "core/cl_alloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,11 +32,11 @@ struct cl_wbuf {
 static cl_err open_impl(const char *path, int hashed, cl_wbuf **out, cl_diag *d)
 {
     *out = NULL;
-    cl_wbuf *w = malloc(sizeof *w);
+    cl_wbuf *w = cl_malloc(sizeof *w);
     if (!w)
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     w->md = NULL;
-    w->path = strdup(path);
+    w->path = cl_strdup(path);
     if (!w->path || (hashed && (!(w->md = EVP_MD_CTX_new()) ||
                                 EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) != 1))) {
         EVP_MD_CTX_free(w->md);

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "core/cl_money.h"
+#include "core/cl_alloc.h"
 #include "engine/cl_stages.h"
 
 const char *cl_group_name(cl_group g)
@@ -209,8 +210,8 @@ static uint64_t hex64(const char *h)
 /* Stable LSD radix sort by key, 16 bits a pass. */
 static int radix_sort(keyed *k, size_t n)
 {
-    keyed *tmp = malloc((n + 1) * sizeof *tmp);
-    size_t *count = malloc(((size_t)1 << 16) * sizeof *count);
+    keyed *tmp = cl_malloc((n + 1) * sizeof *tmp);
+    size_t *count = cl_malloc(((size_t)1 << 16) * sizeof *count);
     if (!tmp || !count) {
         free(tmp);
         free(count);
@@ -264,7 +265,7 @@ static bool accumulate(cl_batch *b, cl_creditor *by_id, uint32_t *best)
 /* The creditors' identities in the order of their first operative claim. */
 static size_t creditor_order(const cl_batch *b, uint32_t *order)
 {
-    uint8_t *seen = calloc(b->nids + 1, 1);
+    uint8_t *seen = cl_calloc(b->nids + 1, 1);
     size_t n = 0;
     if (!seen)
         return SIZE_MAX;
@@ -284,8 +285,8 @@ static size_t creditor_order(const cl_batch *b, uint32_t *order)
 static cl_err sort_into_place(cl_batch *b, const cl_creditor *by_id, const uint32_t *order,
                               size_t n)
 {
-    keyed *k = malloc((n + 1) * sizeof *k);
-    b->creditors = malloc((n + 1) * sizeof *b->creditors);
+    keyed *k = cl_malloc((n + 1) * sizeof *k);
+    b->creditors = cl_malloc((n + 1) * sizeof *b->creditors);
     if (!k || !b->creditors) {
         free(k);
         return CL_ERR_NOMEM;
@@ -309,9 +310,9 @@ static cl_err sort_into_place(cl_batch *b, const cl_creditor *by_id, const uint3
 
 static cl_err build_creditors(cl_batch *b, cl_diag *d)
 {
-    cl_creditor *by_id = calloc(b->nids + 1, sizeof *by_id);
-    uint32_t *best = malloc((b->nids + 1) * sizeof *best);
-    uint32_t *order = malloc((b->nids + 1) * sizeof *order);
+    cl_creditor *by_id = cl_calloc(b->nids + 1, sizeof *by_id);
+    uint32_t *best = cl_malloc((b->nids + 1) * sizeof *best);
+    uint32_t *order = cl_malloc((b->nids + 1) * sizeof *order);
     cl_err err = CL_OK;
     size_t n = 0;
     if (!by_id || !best || !order)
@@ -350,7 +351,7 @@ done:
 
 static cl_err build_roster(cl_batch *b, cl_diag *d)
 {
-    b->roster = malloc((b->ncreditors + 1) * sizeof *b->roster);
+    b->roster = cl_malloc((b->ncreditors + 1) * sizeof *b->roster);
     if (!b->roster)
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     b->nroster = 0;

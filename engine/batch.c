@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/cl_progress.h"
+#include "core/cl_alloc.h"
 #include "engine/cl_batch.h"
 #include "engine/cl_claim_schema.h"
 #include "engine/cl_outputs.h"
@@ -39,7 +40,7 @@ cl_err cl_batch_create(const cl_batch_opts *o, cl_batch **out, cl_diag *d)
         return cl_diag_set(d, CL_ERR_CONFIG, "%s: no creditor key (creditor_key in case.conf, "
                            "or a key of 8 to 64 bytes given with the case)",
                            o->cfg.path ? o->cfg.path : "case");
-    cl_batch *b = calloc(1, sizeof *b);
+    cl_batch *b = cl_calloc(1, sizeof *b);
     if (!b)
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     b->nthreads = o->nthreads > 0 ? o->nthreads : omp_get_num_procs();

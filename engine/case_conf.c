@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/cl_money.h"
+#include "core/cl_alloc.h"
 #include "core/cl_source.h"
 #include "core/cl_time.h"
 #include "engine/cl_model.h"
@@ -64,10 +65,12 @@ static cl_err apply_entry(cl_case *c, const cl_conf_entry *e, const char *path, 
     size_t vl = strlen(v);
     if (!strcmp(k, "case_no")) {
         free(c->case_no);
-        c->case_no = strdup(v);
+        if (!(c->case_no = cl_strdup(v)))
+            return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
     } else if (!strcmp(k, "debtor")) {
         free(c->debtor);
-        c->debtor = strdup(v);
+        if (!(c->debtor = cl_strdup(v)))
+            return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
     } else if (!strcmp(k, "acceptance_date")) {
         if (!cl_parse_date(v, vl, &c->acceptance_day))
             return bad_value(d, path, e->line, k, v, "a date YYYY-MM-DD");
@@ -152,7 +155,9 @@ cl_err cl_case_parse(const cl_source *src, cl_case *c, cl_diag *d)
 {
     const char *path = cl_source_label(src);
     cl_case_init(c);
-    c->path = strdup(path);
+    c->path = cl_strdup(path);
+    if (!c->path)
+        return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
     cl_conf *conf = NULL;
     cl_err err = cl_conf_load_source(src, &conf, d);
     if (err)
@@ -171,9 +176,9 @@ cl_err cl_case_parse(const cl_source *src, cl_case *c, cl_diag *d)
         return err;
     derive_times(c);
     if (!c->case_no)
-        c->case_no = strdup("");
+        c->case_no = cl_strdup("");
     if (!c->debtor)
-        c->debtor = strdup("");
+        c->debtor = cl_strdup("");
     return CL_OK;
 }
 
@@ -186,9 +191,9 @@ cl_err cl_case_load(const char *path, cl_case *c, cl_diag *d)
 cl_err cl_case_copy(cl_case *dst, const cl_case *src)
 {
     *dst = *src;
-    dst->path = strdup(src->path ? src->path : "");
-    dst->case_no = strdup(src->case_no ? src->case_no : "");
-    dst->debtor = strdup(src->debtor ? src->debtor : "");
+    dst->path = cl_strdup(src->path ? src->path : "");
+    dst->case_no = cl_strdup(src->case_no ? src->case_no : "");
+    dst->debtor = cl_strdup(src->debtor ? src->debtor : "");
     derive_times(dst);
     if (!dst->path || !dst->case_no || !dst->debtor) {
         cl_case_release(dst);

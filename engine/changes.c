@@ -3,6 +3,7 @@
  * the claims that are new, gone, or changed status or confirmed amount,
  * found by comparing the previous claims.csv with the staged one. */
 #include "engine/cl_changes.h"
+#include "core/cl_alloc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -93,7 +94,7 @@ static int add_entry(claim_list *l, const cl_field *id, const cl_field *acct,
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 1024;
-        entry *p = realloc(l->e, cap * sizeof *p);
+        entry *p = cl_realloc(l->e, cap * sizeof *p);
         if (!p)
             return -1;
         l->e = p;
@@ -102,7 +103,7 @@ static int add_entry(claim_list *l, const cl_field *id, const cl_field *acct,
     int books = id->len == 0;
     const cl_field *k = books ? acct : id;
     size_t klen = (books ? 6 : 0) + k->len + 12;   /* room for "#<n>" */
-    char *key = malloc(klen + status->len + 1);
+    char *key = cl_malloc(klen + status->len + 1);
     if (!key)
         return -1;
     snprintf(key, klen, "%s%.*s", books ? "books:" : "", (int)k->len, k->p);
@@ -246,7 +247,7 @@ static void change_row(void *ctx, size_t row, cl_cell *cells)
 /* Merges the two key-sorted lists into the changed claims, counting them. */
 static change *diff(const claim_list *a, const claim_list *b, size_t *n, cl_changes_counts *k)
 {
-    change *out = malloc((a->n + b->n + 1) * sizeof *out);
+    change *out = cl_malloc((a->n + b->n + 1) * sizeof *out);
     if (!out)
         return NULL;
     size_t i = 0, j = 0;

@@ -1,6 +1,7 @@
 /* distribute.c - contract §7 (Art. 113): tiered, pro-rata distribution to
  * the fen with the largest-remainder rule, in exact integer arithmetic. */
 #include "engine/cl_distribute.h"
+#include "core/cl_alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,7 @@ cl_err cl_prorata(size_t n, const int64_t *claim, const char *const *creditor_id
 {
     if (total <= 0 || avail < 0 || avail > total)
         return cl_diag_set(d, CL_ERR_INPUT, "prorata: need 0 <= avail <= total, total > 0");
-    cand *c = malloc((n ? n : 1) * sizeof *c);
+    cand *c = cl_malloc((n ? n : 1) * sizeof *c);
     if (!c)
         return cl_diag_set(d, CL_ERR_NOMEM, "prorata: out of memory");
     size_t nc = 0;
@@ -125,7 +126,7 @@ cl_err cl_distribute(const cl_dist_input *in, cl_dist_result *out, cl_diag *d)
     if (in->amount < 0)
         return cl_diag_set(d, CL_ERR_INPUT, "distribution: negative amount");
     for (int t = 0; t < CL_TIER_COUNT; t++) {
-        out->share[t] = calloc(in->n ? in->n : 1, sizeof *out->share[t]);
+        out->share[t] = cl_calloc(in->n ? in->n : 1, sizeof *out->share[t]);
         if (!out->share[t]) {
             e = cl_diag_set(d, CL_ERR_NOMEM, "distribution: out of memory");
             goto fail;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/cl_group.h"
+#include "core/cl_alloc.h"
 #include "core/cl_money.h"
 #include "core/cl_scratch.h"
 #include "engine/cl_load.h"
@@ -58,7 +59,7 @@ cl_err cl_batch_add_bad(cl_batch *b, const cl_bad_row *r)
 {
     if (b->nbad == b->bad_cap) {
         size_t cap = b->bad_cap ? b->bad_cap * 2 : 64;
-        cl_bad_row *p = realloc(b->bad, cap * sizeof *p);
+        cl_bad_row *p = cl_realloc(b->bad, cap * sizeof *p);
         if (!p)
             return CL_ERR_NOMEM;
         b->bad = p;
@@ -109,7 +110,7 @@ static void *push_row(chunk_state *c, size_t size)
 {
     if (c->nrows == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 4096;
-        void *p = realloc(c->rows, cap * size);
+        void *p = cl_realloc(c->rows, cap * size);
         if (!p)
             return NULL;
         c->rows = p;
@@ -128,7 +129,7 @@ static int push_bad(loader *l, chunk_state *c, const cl_csv_row *row, int spec_c
 {
     if (c->nbad == c->bad_cap) {
         size_t cap = c->bad_cap ? c->bad_cap * 2 : 16;
-        cl_bad_row *p = realloc(c->bad, cap * sizeof *p);
+        cl_bad_row *p = cl_realloc(c->bad, cap * sizeof *p);
         if (!p)
             return -1;
         c->bad = p;
@@ -196,7 +197,7 @@ static cl_err finish_chunks(loader *l, cl_batch *b, cl_err err)
 
 static cl_err adopt_arenas(cl_batch *b, loader *l)
 {
-    cl_arena **p = realloc(b->chunk_arenas, (b->nchunk_arenas + l->nchunks) * sizeof *p);
+    cl_arena **p = cl_realloc(b->chunk_arenas, (b->nchunk_arenas + l->nchunks) * sizeof *p);
     if (!p)
         return CL_ERR_NOMEM;
     b->chunk_arenas = p;
@@ -217,9 +218,11 @@ static cl_err setup_loader(loader *l, const cl_csv_file *f, const cl_csv_header 
     l->row_size = row_size;
     l->cfg = cfg;
     l->nchunks = cl_csv_plan(f, h, nthreads);
+    if (l->nchunks < 0)
+        return CL_ERR_NOMEM;
     if (l->nchunks < 1)
         l->nchunks = 1;
-    l->chunks = calloc((size_t)l->nchunks, sizeof *l->chunks);
+    l->chunks = cl_calloc((size_t)l->nchunks, sizeof *l->chunks);
     if (!l->chunks)
         return CL_ERR_NOMEM;
     for (int i = 0; i < l->nchunks; i++)
@@ -369,7 +372,7 @@ static cl_err concat_rows(loader *l, void **out, size_t *n)
     size_t total = 0;
     for (int i = 0; i < l->nchunks; i++)
         total += l->chunks[i].nrows;
-    char *all = malloc((total ? total : 1) * l->row_size);
+    char *all = cl_malloc((total ? total : 1) * l->row_size);
     if (!all)
         return CL_ERR_NOMEM;
     size_t off = 0;
@@ -478,7 +481,7 @@ static int acct_index_init(acct_index *x, size_t expected)
     size_t cap = 1024;
     while (cap < expected * 2)
         cap <<= 1;
-    x->slots = calloc(cap, sizeof *x->slots);
+    x->slots = cl_calloc(cap, sizeof *x->slots);
     x->mask = cap - 1;
     x->count = 0;
     return x->slots ? 0 : -1;
@@ -697,7 +700,7 @@ static int ledger_row(void *ctx, int chunk, const cl_csv_row *row)
     if (!cl_parse_time(f.p, f.len, NULL))
         return ledger_bad(l, c, row, L_BOOKED, "not a time", f);
 
-    if (!c->batch && !(c->batch = malloc(LEDGER_BATCH * sizeof *c->batch))) {
+    if (!c->batch && !(c->batch = cl_malloc(LEDGER_BATCH * sizeof *c->batch))) {
         l->oom = CL_ERR_NOMEM;
         return -1;
     }
@@ -763,9 +766,9 @@ typedef struct merge_state {
 
 static void merge_state_free(merge_state *m)
 {
-    for (int i = 0; m->first && i < m->nchunks; i++) {
-        free(m->first[i]);
-        free(m->gidx[i]);
+    for (int i = 0; i < m->nchunks; i++) {
+        if (m->first) free(m->first[i]);
+        if (m->gidx) free(m->gidx[i]);
     }
     free(m->first);
     free(m->gidx);
@@ -812,10 +815,10 @@ static bool same_account(const void *ctx, uint32_t x, uint32_t y)
 static cl_err find_owners(loader *l, merge_state *m, int nthreads)
 {
     size_t nch = l->nchunks > 0 ? (size_t)l->nchunks : 1;
-    record_list r = {l, malloc((nch + 1) * sizeof(size_t))};
+    record_list r = {l, cl_malloc((nch + 1) * sizeof(size_t))};
     m->nchunks = l->nchunks;
-    m->first = calloc(nch, sizeof *m->first);
-    m->gidx = calloc(nch, sizeof *m->gidx);
+    m->first = cl_calloc(nch, sizeof *m->first);
+    m->gidx = cl_calloc(nch, sizeof *m->gidx);
     if (!r.start || !m->first || !m->gidx) {
         free(r.start);
         return CL_ERR_NOMEM;
@@ -825,15 +828,15 @@ static cl_err find_owners(loader *l, merge_state *m, int nthreads)
         r.start[i] = n;
         n += l->chunks[i].nrows;
         size_t rows = l->chunks[i].nrows + 1;
-        if (!(m->first[i] = malloc(rows * sizeof **m->first)) ||
-            !(m->gidx[i] = malloc(rows * sizeof **m->gidx))) {
+        if (!(m->first[i] = cl_malloc(rows * sizeof **m->first)) ||
+            !(m->gidx[i] = cl_malloc(rows * sizeof **m->gidx))) {
             free(r.start);
             return CL_ERR_NOMEM;
         }
     }
     r.start[l->nchunks] = n;
-    uint64_t *h = malloc((n + 1) * sizeof *h);
-    uint32_t *first = malloc((n + 1) * sizeof *first);
+    uint64_t *h = cl_malloc((n + 1) * sizeof *h);
+    uint32_t *first = cl_malloc((n + 1) * sizeof *first);
     cl_err err = h && first ? CL_OK : CL_ERR_NOMEM;
     if (!err) {
         for (int i = 0; i < l->nchunks; i++) {
@@ -906,7 +909,7 @@ static cl_err index_accounts(cl_batch *b)
     size_t cap = 1024;
     while (cap < b->naccounts * 2)
         cap <<= 1;
-    b->account_slots = calloc(cap, sizeof *b->account_slots);
+    b->account_slots = cl_calloc(cap, sizeof *b->account_slots);
     if (!b->account_slots)
         return CL_ERR_NOMEM;
     b->account_mask = cap - 1;
@@ -964,8 +967,8 @@ static cl_err merge_accounts(cl_batch *b, loader *l, const char ***raw_out)
     for (int i = 0; i < l->nchunks; i++)
         for (size_t k = 0; k < l->chunks[i].nrows; k++)
             m.gidx[i][k] = is_owner(&m, i, k) ? (uint32_t)n++ : CL_NONE;
-    b->accounts = calloc(n + 1, sizeof *b->accounts);
-    raw = calloc(n + 1, sizeof *raw);
+    b->accounts = cl_calloc(n + 1, sizeof *b->accounts);
+    raw = cl_calloc(n + 1, sizeof *raw);
     if (!b->accounts || !raw) {
         err = CL_ERR_NOMEM;
         goto out;
@@ -1004,7 +1007,7 @@ out:
 static cl_err account_identities(cl_batch *b, const char **raw)
 {
     int nt = b->nthreads > 0 ? b->nthreads : 1;
-    cl_arena **p = realloc(b->chunk_arenas, (size_t)(b->nchunk_arenas + nt) * sizeof *p);
+    cl_arena **p = cl_realloc(b->chunk_arenas, (size_t)(b->nchunk_arenas + nt) * sizeof *p);
     if (!p)
         return CL_ERR_NOMEM;
     b->chunk_arenas = p;
@@ -1072,7 +1075,7 @@ static uint32_t new_identity(cl_batch *b, uint8_t type, const char *num)
 {
     if (b->nids == b->ids_cap) {
         size_t cap = b->ids_cap ? b->ids_cap * 2 : 1024;
-        cl_identity *p = realloc(b->ids, cap * sizeof *p);
+        cl_identity *p = cl_realloc(b->ids, cap * sizeof *p);
         if (!p)
             return CL_NONE;
         b->ids = p;
@@ -1087,7 +1090,7 @@ static uint32_t new_identity(cl_batch *b, uint8_t type, const char *num)
 static cl_err intern_book_employees(cl_batch *b)
 {
     cl_strmap *seen = cl_strmap_create(64);
-    uint8_t *employee = malloc(b->naccounts + 1);
+    uint8_t *employee = cl_malloc(b->naccounts + 1);
     cl_err err = seen && employee ? CL_OK : CL_ERR_NOMEM;
     if (!err) {
         #pragma omp parallel for schedule(static) num_threads(b->nthreads)
@@ -1122,8 +1125,8 @@ static cl_err intern_book_employees(cl_batch *b)
 cl_err cl_assign_identities(cl_batch *b)
 {
     size_t n = b->nsubs + b->naccounts;
-    uint64_t *h = malloc((n + 1) * sizeof *h);
-    uint32_t *first = malloc((n + 1) * sizeof *first);
+    uint64_t *h = cl_malloc((n + 1) * sizeof *h);
+    uint32_t *first = cl_malloc((n + 1) * sizeof *first);
     cl_err err = h && first ? CL_OK : CL_ERR_NOMEM;
     if (err)
         goto done;

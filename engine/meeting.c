@@ -2,6 +2,7 @@
  * voting roster (§5, §10 roster.csv) and ballots.csv (§2), read with
  * ingest/ and turned into the arrays of engine/cl_tally.h. */
 #include "engine/cl_meeting.h"
+#include "core/cl_alloc.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@ static cl_err conf_resolution(cl_meeting *m, const cl_conf *c, const cl_conf_ent
                            "(一般/和解/重整)",
                            c->path, e->line, e->key, e->value);
     cl_resolution *r = &m->resolutions[m->nresolutions];
-    if (!(r->id = strdup(id)))
+    if (!(r->id = cl_strdup(id)))
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     r->type = t;
     r->line = e->line;
@@ -52,7 +53,7 @@ static cl_err conf_entry(cl_meeting *m, const cl_conf *c, const cl_conf_entry *e
     if (!strcmp(e->key, "meeting_id")) {
         if (!*e->value)
             return cl_diag_set(d, CL_ERR_CONFIG, "%s:%d: meeting_id is empty", c->path, e->line);
-        m->meeting_id = strdup(e->value);
+        m->meeting_id = cl_strdup(e->value);
         return m->meeting_id ? CL_OK : cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     }
     if (!strcmp(e->key, "opens_at")) {
@@ -108,10 +109,10 @@ cl_err cl_meeting_load_src(const cl_source *src, cl_meeting **out, cl_diag *d)
     cl_err e = cl_conf_load_source(src, &c, d);
     if (e)
         return e;
-    m = calloc(1, sizeof *m);
-    if (!m || !(m->path = strdup(path)) ||
-        !(m->resolutions = calloc(c->count + 1, sizeof *m->resolutions)) ||
-        !(m->types = calloc(c->count + 1, sizeof *m->types))) {
+    m = cl_calloc(1, sizeof *m);
+    if (!m || !(m->path = cl_strdup(path)) ||
+        !(m->resolutions = cl_calloc(c->count + 1, sizeof *m->resolutions)) ||
+        !(m->types = cl_calloc(c->count + 1, sizeof *m->types))) {
         e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -165,7 +166,7 @@ static bool scratch_reserve(scratch *s, const cl_csv_row *row)
     s->used = 0;
     if (need <= s->cap)
         return true;
-    char *nb = realloc(s->buf, need);
+    char *nb = cl_realloc(s->buf, need);
     if (!nb)
         return false;
     s->buf = nb;
@@ -269,7 +270,7 @@ static bool roster_grow(roster_ctx *x)
     size_t cap = x->cap ? x->cap * 2 : 1024;
 #define GROW(p)                                              \
     do {                                                     \
-        void *np_ = realloc((p), cap * sizeof *(p));         \
+        void *np_ = cl_realloc((p), cap * sizeof *(p));         \
         if (!np_)                                            \
             return false;                                    \
         (p) = np_;                                           \
@@ -389,7 +390,7 @@ cl_err cl_roster_load_src(const cl_source *src, cl_encoding enc, cl_roster **out
     cl_csv_file *f = NULL;
     cl_csv_header h = {0};
     roster_ctx x = {.d = d};
-    cl_roster *r = calloc(1, sizeof *r);
+    cl_roster *r = cl_calloc(1, sizeof *r);
     *out = NULL;
     cl_err e = CL_OK;
     if (!r || !(r->arena = cl_arena_create(0)) || !(r->index = cl_strmap_create(1024))) {
@@ -503,11 +504,11 @@ static bool chunk_grow(ballot_chunk *c)
     if (c->n < c->cap)
         return true;
     size_t cap = c->cap ? c->cap * 2 : 4096;
-    cl_ballot *nb = realloc(c->b, cap * sizeof *nb);
+    cl_ballot *nb = cl_realloc(c->b, cap * sizeof *nb);
     if (!nb)
         return false;
     c->b = nb;
-    cl_ballot_text *nt = realloc(c->t, cap * sizeof *nt);
+    cl_ballot_text *nt = cl_realloc(c->t, cap * sizeof *nt);
     if (!nt)
         return false;
     c->t = nt;
@@ -592,8 +593,8 @@ static cl_err ballots_join(cl_ballots *out, ballots_ctx *x, cl_diag *d)
     size_t n = 0;
     for (int i = 0; i < x->nchunks; i++)
         n += x->chunks[i].n;
-    out->ballots = malloc((n ? n : 1) * sizeof *out->ballots);
-    out->text = malloc((n ? n : 1) * sizeof *out->text);
+    out->ballots = cl_malloc((n ? n : 1) * sizeof *out->ballots);
+    out->text = cl_malloc((n ? n : 1) * sizeof *out->text);
     if (!out->ballots || !out->text)
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     for (int i = 0; i < x->nchunks; i++) {
@@ -645,7 +646,7 @@ cl_err cl_ballots_load_src(const cl_source *src, cl_encoding enc, const cl_meeti
     cl_csv_file *f = NULL;
     cl_csv_header h = {0};
     ballots_ctx x = {.m = m, .r = r};
-    cl_ballots *b = calloc(1, sizeof *b);
+    cl_ballots *b = cl_calloc(1, sizeof *b);
     *out = NULL;
     cl_err e = CL_OK;
     if (!b) {
@@ -658,10 +659,14 @@ cl_err cl_ballots_load_src(const cl_source *src, cl_encoding enc, const cl_meeti
     x.f = f;
     x.h = &h;
     x.nchunks = cl_csv_plan(f, &h, nthreads);
+    if (x.nchunks < 0) {
+        e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+        goto done;
+    }
     if (x.nchunks < 1)
         x.nchunks = 1;
-    x.chunks = calloc((size_t)x.nchunks, sizeof *x.chunks);
-    b->arenas = calloc((size_t)x.nchunks, sizeof *b->arenas);
+    x.chunks = cl_calloc((size_t)x.nchunks, sizeof *x.chunks);
+    b->arenas = cl_calloc((size_t)x.nchunks, sizeof *b->arenas);
     if (!x.chunks || !b->arenas) {
         e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
         goto done;

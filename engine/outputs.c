@@ -9,6 +9,7 @@
 
 #include "core/cl_money.h"
 #include "engine/cl_outputs.h"
+#include "core/cl_alloc.h"
 #include "engine/cl_reasons.h"
 #include "engine/cl_stages.h"
 #include "reports/cl_report.h"
@@ -588,9 +589,9 @@ static void review_row(void *vx, size_t row, cl_cell *cells)
 /* Circular lists of the ACCOUNT_CONFLICT claims sharing (account, category). */
 static uint32_t *conflict_rings(const cl_batch *b)
 {
-    uint32_t *next = malloc((b->nsubs + 1) * sizeof *next);
+    uint32_t *next = cl_malloc((b->nsubs + 1) * sizeof *next);
     cl_strmap *last = cl_strmap_create(64);
-    char (*keys)[5] = malloc((b->nsubs + 1) * sizeof *keys);
+    char (*keys)[5] = cl_malloc((b->nsubs + 1) * sizeof *keys);
     if (!next || !last || !keys) {
         free(next);
         free(keys);
@@ -695,8 +696,8 @@ typedef struct tables {
 
 static cl_err select_rows(const cl_batch *b, ctx *review, ctx *refused)
 {
-    review->rows = malloc((b->nsubs + 1) * sizeof *review->rows);
-    refused->rows = malloc((b->noverrides + 1) * sizeof *refused->rows);
+    review->rows = cl_malloc((b->nsubs + 1) * sizeof *review->rows);
+    refused->rows = cl_malloc((b->noverrides + 1) * sizeof *refused->rows);
     if (!review->rows || !refused->rows)
         return CL_ERR_NOMEM;
     return CL_OK;

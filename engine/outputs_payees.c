@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine/cl_outputs.h"
+#include "core/cl_alloc.h"
 #include "engine/cl_stages.h"
 #include "reports/cl_report.h"
 
@@ -59,7 +60,7 @@ static int later(const cl_batch *b, uint32_t a, uint32_t than)
 /* Per identity, the latest operative claim with a non-empty bank account. */
 static uint32_t *pick_accounts(const cl_batch *b)
 {
-    uint32_t *pick = malloc((b->nids ? b->nids : 1) * sizeof *pick);
+    uint32_t *pick = cl_malloc((b->nids ? b->nids : 1) * sizeof *pick);
     if (!pick)
         return NULL;
     for (size_t i = 0; i < b->nids; i++)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/cl_group.h"
+#include "core/cl_alloc.h"
 #include "engine/cl_claim_schema.h"
 #include "engine/cl_load.h"
 #include "engine/cl_stages.h"
@@ -110,7 +111,7 @@ cl_err cl_stage_init(cl_batch *b, cl_diag *d)
     cl_err err = init_codes(b, d);
     if (err)
         return err;
-    b->claims = calloc(b->nsubs + b->naccounts + 1, sizeof *b->claims);
+    b->claims = cl_calloc(b->nsubs + b->naccounts + 1, sizeof *b->claims);
     if (!b->claims)
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     if (cl_assign_identities(b))
@@ -159,8 +160,8 @@ static uint32_t row_or_none(const cl_batch *b, uint32_t first)
 cl_err cl_step1_duplicates(cl_batch *b, cl_diag *d)
 {
     size_t n = 2 * b->nsubs + b->noverrides;
-    uint64_t *h = malloc((n + 1) * sizeof *h);
-    uint32_t *first = malloc((n + 1) * sizeof *first);
+    uint64_t *h = cl_malloc((n + 1) * sizeof *h);
+    uint32_t *first = cl_malloc((n + 1) * sizeof *first);
     cl_err err = h && first ? CL_OK : CL_ERR_NOMEM;
     if (!err) {
         #pragma omp parallel for schedule(static) num_threads(b->nthreads)
@@ -200,7 +201,7 @@ static bool rule_fired(const cl_rule_file *rf, size_t row, int r)
 
 static unsigned char *active_mask(const cl_batch *b, bool (*pred)(const cl_claim *))
 {
-    unsigned char *m = malloc(b->nsubs + 1);
+    unsigned char *m = cl_malloc(b->nsubs + 1);
     if (!m)
         return NULL;
     #pragma omp parallel for schedule(static) num_threads(b->nthreads)
@@ -236,7 +237,7 @@ static cl_err alloc_hits(cl_batch *b, cl_diag *d)
     for (int f = 0; f < b->nrulefiles; f++) {
         cl_rule_file *rf = &b->rulefiles[f];
         rf->words = cl_ruleset_words(rf->rs);
-        rf->hits = calloc(b->nsubs * (size_t)rf->words + 1, sizeof *rf->hits);
+        rf->hits = cl_calloc(b->nsubs * (size_t)rf->words + 1, sizeof *rf->hits);
         if (!rf->hits)
             return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     }
@@ -382,10 +383,10 @@ static bool same_phone_item(const void *ctx, uint32_t x, uint32_t y)
 static cl_err index_phones(const cl_batch *b, match_index *m)
 {
     size_t n = b->nsubs + 2 * b->naccounts;
-    uint64_t *h = malloc((n + 1) * sizeof *h);
-    uint32_t *first = malloc((n + 1) * sizeof *first);
-    m->phone_group = malloc((b->nsubs + 1) * sizeof *m->phone_group);
-    m->phone_acct = malloc((b->nsubs + 1) * sizeof *m->phone_acct);
+    uint64_t *h = cl_malloc((n + 1) * sizeof *h);
+    uint32_t *first = cl_malloc((n + 1) * sizeof *first);
+    m->phone_group = cl_malloc((b->nsubs + 1) * sizeof *m->phone_group);
+    m->phone_acct = cl_malloc((b->nsubs + 1) * sizeof *m->phone_acct);
     cl_err err = h && first && m->phone_group && m->phone_acct ? CL_OK : CL_ERR_NOMEM;
     if (!err) {
         #pragma omp parallel for schedule(static) num_threads(b->nthreads)
@@ -421,7 +422,7 @@ static cl_err build_match_index(const cl_batch *b, match_index *m)
 {
     memset(m, 0, sizeof *m);
     for (int cat = CL_CAT_DEPOSIT; cat <= CL_CAT_EMPLOYEE; cat++) {
-        m->by_id[cat] = malloc((b->nids + 1) * sizeof *m->by_id[cat]);
+        m->by_id[cat] = cl_malloc((b->nids + 1) * sizeof *m->by_id[cat]);
         if (!m->by_id[cat])
             return CL_ERR_NOMEM;
         memset(m->by_id[cat], 0xFF, (b->nids + 1) * sizeof *m->by_id[cat]);   /* CL_NONE */
@@ -547,7 +548,7 @@ static cl_err group_claims(const cl_batch *b, bool (*pred)(const cl_claim *),
                            uint64_t (*hash_fn)(const cl_batch *, const cl_claim *),
                            cl_group_eq_fn eq, uint32_t *first)
 {
-    uint64_t *h = malloc((b->nsubs + 1) * sizeof *h);
+    uint64_t *h = cl_malloc((b->nsubs + 1) * sizeof *h);
     if (!h)
         return CL_ERR_NOMEM;
     #pragma omp parallel for schedule(static) num_threads(b->nthreads)
@@ -562,8 +563,8 @@ static cl_err group_claims(const cl_batch *b, bool (*pred)(const cl_claim *),
  * the others are SUPERSEDED by it. */
 cl_err cl_step5_supersession(cl_batch *b, cl_diag *d)
 {
-    uint32_t *first = malloc((b->nsubs + 1) * sizeof *first);
-    uint32_t *best = malloc((b->nsubs + 1) * sizeof *best);
+    uint32_t *first = cl_malloc((b->nsubs + 1) * sizeof *first);
+    uint32_t *best = cl_malloc((b->nsubs + 1) * sizeof *best);
     cl_err err = first && best ? group_claims(b, super_candidate, super_hash, same_super_group, first)
                                : CL_ERR_NOMEM;
     if (!err) {
@@ -659,8 +660,8 @@ static bool same_account_category(const void *ctx, uint32_t x, uint32_t y)
 
 static cl_err find_conflicts(cl_batch *b, uint8_t *conflict)
 {
-    uint32_t *first = malloc((b->nsubs + 1) * sizeof *first);
-    uint8_t *multi = calloc(b->nsubs + 1, 1);
+    uint32_t *first = cl_malloc((b->nsubs + 1) * sizeof *first);
+    uint8_t *multi = cl_calloc(b->nsubs + 1, 1);
     cl_err err = first && multi ? group_claims(b, conflict_candidate, conflict_hash,
                                                same_account_category, first)
                                 : CL_ERR_NOMEM;
@@ -695,7 +696,7 @@ cl_err cl_step6_books(cl_batch *b, cl_diag *d)
         if (holder != CL_NONE && holder != c->identity)
             cl_codes_add(&c->codes, CL_C_ID_MISMATCH);
     }
-    uint8_t *conflict = calloc(b->nsubs + 1, 1);
+    uint8_t *conflict = cl_calloc(b->nsubs + 1, 1);
     if (!conflict || find_conflicts(b, conflict)) {
         free(conflict);
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
@@ -783,7 +784,7 @@ cl_err cl_step7b_case_rules(cl_batch *b, cl_diag *d)
 
 cl_err cl_step8_books_employees(cl_batch *b, cl_diag *d)
 {
-    uint8_t *claimed = calloc(b->naccounts + 1, 1);
+    uint8_t *claimed = cl_calloc(b->naccounts + 1, 1);
     if (!claimed)
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     #pragma omp parallel num_threads(b->nthreads)
@@ -889,7 +890,7 @@ static void apply_override(const cl_batch *b, const cl_override *o, cl_claim *c)
 
 cl_err cl_step10_overrides(cl_batch *b, cl_diag *d)
 {
-    uint32_t *chosen = malloc((b->nsubs + 1) * sizeof *chosen);
+    uint32_t *chosen = cl_malloc((b->nsubs + 1) * sizeof *chosen);
     if (!chosen)
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < b->nsubs; i++)

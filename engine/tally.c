@@ -2,6 +2,7 @@
  * tests of a creditors' meeting, as pure integer arithmetic over arrays.
  * Reads no file (see meeting.c) and writes no report (see cmd_tally.c). */
 #include "engine/cl_tally.h"
+#include "core/cl_alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -191,8 +192,8 @@ static cl_err map_init(latest_map *m, size_t n)
     while (cap < n * 2)
         cap <<= 1;
     m->mask = cap - 1;
-    m->keys = malloc(cap * sizeof *m->keys);
-    m->vals = malloc(cap * sizeof *m->vals);
+    m->keys = cl_malloc(cap * sizeof *m->keys);
+    m->vals = cl_malloc(cap * sizeof *m->vals);
     if (!m->keys || !m->vals)
         return CL_ERR_NOMEM;
     memset(m->keys, 0xff, cap * sizeof *m->keys);
@@ -306,8 +307,8 @@ static cl_err overall_row(const cl_tally_row *groups, size_t n, cl_tally_row *o,
 static cl_err build_rows(const cl_tally_input *in, const bases *bs, cl_tally_row *acc,
                          cl_tally_result *out, cl_diag *d)
 {
-    out->rows = calloc(in->nresolutions * (CL_GROUP_COUNT + 1) + 1, sizeof *out->rows);
-    out->first_row = calloc(in->nresolutions + 1, sizeof *out->first_row);
+    out->rows = cl_calloc(in->nresolutions * (CL_GROUP_COUNT + 1) + 1, sizeof *out->rows);
+    out->first_row = cl_calloc(in->nresolutions + 1, sizeof *out->first_row);
     if (!out->rows || !out->first_row)
         return cl_diag_set(d, CL_ERR_NOMEM, "tally: out of memory");
     for (size_t res = 0; res < in->nresolutions; res++) {
@@ -369,8 +370,8 @@ cl_err cl_tally_run(const cl_tally_input *in, cl_tally_result *out, cl_diag *d)
     memset(out, 0, sizeof *out);
     if ((e = validate_input(in, d)) || (e = compute_bases(&in->roster, &bs, d)))
         return e;
-    out->reason = malloc(in->nballots + 1);
-    acc = calloc(in->nresolutions * NSLOT + 1, sizeof *acc);
+    out->reason = cl_malloc(in->nballots + 1);
+    acc = cl_calloc(in->nresolutions * NSLOT + 1, sizeof *acc);
     if (!out->reason || !acc || map_init(&m, in->nballots)) {
         e = cl_diag_set(d, CL_ERR_NOMEM, "tally: out of memory");
         goto done;

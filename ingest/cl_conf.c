@@ -3,6 +3,7 @@
  * buffer, splits it into lines, and cuts each line
  * into a trimmed key and value in place; callers validate the keys. */
 #include "ingest/cl_conf.h"
+#include "core/cl_alloc.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -96,13 +97,13 @@ cl_err cl_conf_load_source(const cl_source *src, cl_conf **out, cl_diag *d)
 {
     const char *path = cl_source_label(src);
     *out = NULL;
-    cl_conf *c = calloc(1, sizeof *c);
+    cl_conf *c = cl_calloc(1, sizeof *c);
     if (!c)
         return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
     cl_err err = CL_OK;
     char *buf = NULL;
     size_t n = 0;
-    c->path = strdup(path);
+    c->path = cl_strdup(path);
     if (!c->path) {
         err = cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
         goto fail;
@@ -110,7 +111,7 @@ cl_err cl_conf_load_source(const cl_source *src, cl_conf **out, cl_diag *d)
     if ((err = cl_source_slurp(src, &buf, &n, d)) != CL_OK)
         goto fail;
     c->priv_ = buf;
-    c->entries = calloc(count_lines(buf, n), sizeof *c->entries);
+    c->entries = cl_calloc(count_lines(buf, n), sizeof *c->entries);
     if (!c->entries) {
         err = cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
         goto fail;

@@ -10,6 +10,7 @@
  * and COL the 1-based character (code point) position in that line for
  * invalid UTF-8, and the 1-based byte position for bad GB18030 bytes. */
 #include "ingest/cl_csv.h"
+#include "core/cl_alloc.h"
 #include "ingest/cl_csv_plan.h"
 #include "ingest/cl_utf8.h"
 
@@ -167,6 +168,36 @@ static size_t char_col(const char *s, size_t off, size_t bom)
     return col;
 }
 
+/* ---- bytes no CSV of ours may hold ------------------------------------------ */
+
+/* A NUL byte (a binary or UTF-16 file), a byte-order mark past the start
+ * (files concatenated), or a CR not followed by LF (old Mac line endings, or
+ * a stray control character the parser would take as field data) anywhere
+ * in the decoded data: CL_ERR_CSV naming line and column. CRLF and LF may
+ * be mixed. Three passes at memchr speed. */
+static cl_err hostile_bytes(const cl_csv_file *f, cl_diag *d)
+{
+    const char *s = f->data, *e = s + f->len, *p;
+    if ((p = memchr(s, '\0', f->len)) != NULL)
+        return cl_diag_set(d, CL_ERR_CSV, "%s:%llu:%zu: NUL byte (a binary or UTF-16 file? "
+                           "save it as CSV in UTF-8 or GB18030)", f->path,
+                           (unsigned long long)line_of(s, (size_t)(p - s)),
+                           char_col(s, (size_t)(p - s), 0));
+    if ((p = memmem(s, f->len, "\xEF\xBB\xBF", 3)) != NULL)
+        return cl_diag_set(d, CL_ERR_CSV, "%s:%llu:%zu: byte-order mark (U+FEFF) in the middle "
+                           "of the file (were files joined together? remove it)", f->path,
+                           (unsigned long long)line_of(s, (size_t)(p - s)),
+                           char_col(s, (size_t)(p - s), 0));
+    for (p = s; p < e && (p = memchr(p, '\r', (size_t)(e - p))) != NULL; p++)
+        if (p + 1 == e || p[1] != '\n')
+            return cl_diag_set(d, CL_ERR_CSV, "%s:%llu:%zu: carriage return (CR) without a line "
+                               "feed: old Mac line endings or a stray control character (save "
+                               "the file with LF or CRLF line endings)", f->path,
+                               (unsigned long long)line_of(s, (size_t)(p - s)),
+                               char_col(s, (size_t)(p - s), 0));
+    return CL_OK;
+}
+
 /* ---- hashing and validation ------------------------------------------------ */
 
 #define HASH_IN_BACKGROUND ((size_t)8 << 20)   /* files above 8 MiB */
@@ -307,7 +338,7 @@ static cl_err gb18030_to_utf8(cl_csv_file *f, const char *raw, size_t len, int a
     csv_priv *pv = f->priv_;
     /* 2-byte GB -> at most 3 UTF-8 bytes, 4-byte GB -> 4: 1.5x bounds it */
     size_t cap = len + len / 2 + 16, used = 0;
-    char *out = malloc(cap);
+    char *out = cl_malloc(cap);
     char *in = (char *)raw;
     size_t inleft = len;
     iconv_t cd = iconv_open("UTF-8", "GB18030");
@@ -324,7 +355,7 @@ static cl_err gb18030_to_utf8(cl_csv_file *f, const char *raw, size_t len, int a
         used = (size_t)(o - out);
         if (r != (size_t)-1) break;
         if (errno == E2BIG) {
-            char *nb = realloc(out, cap * 2);
+            char *nb = cl_realloc(out, cap * 2);
             if (!nb) { free(out); iconv_close(cd); return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", f->path); }
             out = nb;
             cap *= 2;
@@ -361,12 +392,12 @@ cl_err cl_csv_load(const char *path, cl_encoding enc, cl_csv_file **out, cl_diag
 cl_err cl_csv_load_source(const cl_source *src, cl_encoding enc, cl_csv_file **out, cl_diag *d)
 {
     const char *path = cl_source_label(src);
-    cl_csv_file *f = calloc(1, sizeof *f);
+    cl_csv_file *f = cl_calloc(1, sizeof *f);
     const char *raw = NULL;
     size_t len = 0, bad = SIZE_MAX, bom = 0;
     cl_err err;
     *out = NULL;
-    if (!f || !(f->priv_ = calloc(1, sizeof(csv_priv))) || !(f->path = strdup(path))) {
+    if (!f || !(f->priv_ = cl_calloc(1, sizeof(csv_priv))) || !(f->path = cl_strdup(path))) {
         cl_csv_file_free(f);
         return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", path);
     }
@@ -400,6 +431,7 @@ cl_err cl_csv_load_source(const cl_source *src, cl_encoding enc, cl_csv_file **o
         err = cl_diag_set(d, CL_ERR_CSV, "%s: empty file (no header row)", path);
         goto fail;
     }
+    if ((err = hostile_bytes(f, d)) != CL_OK) goto fail;
     *out = f;
     return CL_OK;
 fail:

@@ -89,6 +89,14 @@ typedef struct cl_csv_row {
     const char *error;      /* NULL, or e.g. "expected 19 fields, found 18" */
 } cl_csv_row;
 
+/* The longest field a record may hold, in bytes (1 MiB): a longer one makes
+ * the record bad ("field N (name) is ... bytes long"), like a wrong field
+ * count. No field of the contract comes near it. */
+#define CL_CSV_MAX_FIELD (1 << 20)
+/* The most columns a header may name (a wider file is refused at bind, naming
+ * the first column past the limit); records are held to the header's count. */
+#define CL_CSV_MAX_COLS 1024
+
 /* Return 0 to go on, non-zero to stop parsing (the value is returned). */
 typedef int (*cl_csv_row_fn)(void *ctx, int chunk, const cl_csv_row *row);
 
@@ -118,7 +126,9 @@ cl_err cl_csv_parse_chunk(const cl_csv_file *f, const cl_csv_header *h,
                           cl_csv_row_fn fn, void *ctx, cl_diag *d);
 
 /* Convenience: split + parse every chunk in parallel (OpenMP, nthreads <= 0
- * means the OpenMP default), then return the first error in file order. */
+ * means the OpenMP default), then return the first error in file order. A
+ * handler may fill the caller's d itself (with one thread, or under its own
+ * lock) before it returns non-zero: that code and message are kept. */
 cl_err cl_csv_parse_all(const cl_csv_file *f, const cl_csv_header *h, int nthreads,
                         cl_csv_row_fn fn, void *ctx, int *nchunks_out, cl_diag *d);
 /* Drops the pages of data[begin, end) from memory when the file is mapped
@@ -128,7 +138,7 @@ void cl_csv_release(const cl_csv_file *f, size_t begin, size_t end);
 
 /* Number of chunks cl_csv_parse_all would use (so callers can size per-chunk
  * state before calling it). The split is remembered with the file, so the
- * parse that follows does not split again. */
+ * parse that follows does not split again. -1 when out of memory. */
 int cl_csv_plan(const cl_csv_file *f, const cl_csv_header *h, int nthreads);
 
 #endif

@@ -11,6 +11,7 @@
  * parity rule places the chunk boundaries, so a chunked parse yields exactly
  * the records, in order and with the line numbers, of a single-chunk parse. */
 #include "ingest/cl_csv.h"
+#include "core/cl_alloc.h"
 #include "ingest/cl_csv_plan.h"
 
 #include <csv.h>
@@ -78,7 +79,7 @@ typedef struct rec_parser {
     char *buf;              /* dequoted field bytes of a quoted record */
     size_t blen, bcap;
     int oom;
-    char errbuf[64];
+    char errbuf[256];
 } rec_parser;
 
 static int no_space(unsigned char c) { (void)c; return 0; }
@@ -97,8 +98,8 @@ static int rp_init(rec_parser *rp, const cl_csv_file *f, int expect, int is_body
     rp->is_body = is_body;
     rp->fcap = 32;
     rp->bcap = 256;
-    rp->fields = malloc((size_t)rp->fcap * sizeof *rp->fields);
-    rp->buf = malloc(rp->bcap);
+    rp->fields = cl_malloc((size_t)rp->fcap * sizeof *rp->fields);
+    rp->buf = cl_malloc(rp->bcap);
     if (csv_init(&rp->lp, CSV_STRICT | CSV_STRICT_FINI) != 0 || !rp->fields || !rp->buf)
         return -1;
     csv_set_space_func(&rp->lp, no_space);   /* spaces are data (RFC 4180) */
@@ -117,7 +118,7 @@ static void rp_free(rec_parser *rp)
 static int grow_fields(rec_parser *rp)
 {
     if (rp->fcap > (1 << 24)) return -1;
-    cl_field *nf = realloc(rp->fields, (size_t)rp->fcap * 2 * sizeof *nf);
+    cl_field *nf = cl_realloc(rp->fields, (size_t)rp->fcap * 2 * sizeof *nf);
     if (!nf) return -1;
     rp->fields = nf;
     rp->fcap *= 2;
@@ -134,7 +135,7 @@ static void on_field(void *s, size_t len, void *data)
     if (rp->blen + len > rp->bcap) {
         size_t cap = rp->bcap;
         while (cap < rp->blen + len) cap *= 2;
-        char *nb = realloc(rp->buf, cap);
+        char *nb = cl_realloc(rp->buf, cap);
         if (!nb) { rp->oom = 1; return; }
         rp->buf = nb;
         rp->bcap = cap;
@@ -162,9 +163,25 @@ static void set_row(rec_parser *rp, cl_csv_row *row, uint64_t line, size_t s, si
     row->raw_len = e - s;
     row->error = NULL;
     if (rp->expect >= 0 && rp->nfields != rp->expect) {
-        snprintf(rp->errbuf, sizeof rp->errbuf, "expected %d fields, found %d", rp->expect,
-                 rp->nfields);
+        /* the last record without a line end: likely a file cut short */
+        size_t n = rp->f->len;
+        int cut = n > 0 && rp->data[n - 1] != '\n' && e + 1 >= n;
+        snprintf(rp->errbuf, sizeof rp->errbuf, "expected %d fields, found %d%s", rp->expect,
+                 rp->nfields, cut ? " (the last line has no line end: was the file cut short?)"
+                                  : "");
         row->error = rp->errbuf;
+    } else if (e - s > CL_CSV_MAX_FIELD) {
+        for (int i = 0; i < rp->nfields; i++) {
+            if (rp->fields[i].len <= CL_CSV_MAX_FIELD) continue;
+            char name[128] = "";
+            if (rp->is_body) header_name(rp->f, i, name, sizeof name);
+            snprintf(rp->errbuf, sizeof rp->errbuf,
+                     "field %d%s%s%s is %zu bytes long, over the limit of %d bytes", i + 1,
+                     name[0] ? " (" : "", name, name[0] ? ")" : "", rp->fields[i].len,
+                     CL_CSV_MAX_FIELD);
+            row->error = rp->errbuf;
+            break;
+        }
     }
 }
 
@@ -461,8 +478,15 @@ cl_err cl_csv_bind(const cl_csv_file *f, const cl_csv_col *spec, int nspec,
         err = cl_diag_set(d, CL_ERR_CSV, "%s: empty file (no header row)", f->path);
         goto done;
     }
+    if (row.nfields > CL_CSV_MAX_COLS) {
+        err = cl_diag_set(d, CL_ERR_CSV, "%s:%llu:%d: the header has %d columns, over the limit "
+                          "of %d (is this the right file?)", f->path,
+                          (unsigned long long)row.line, CL_CSV_MAX_COLS + 1, row.nfields,
+                          CL_CSV_MAX_COLS);
+        goto done;
+    }
     h->ncols = row.nfields;
-    h->index = malloc((size_t)(nspec > 0 ? nspec : 1) * sizeof *h->index);
+    h->index = cl_malloc((size_t)(nspec > 0 ? nspec : 1) * sizeof *h->index);
     if (!h->index) {
         err = cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", f->path);
         goto done;
@@ -658,7 +682,7 @@ static const cl_csv_chunk *planned(const cl_csv_file *f, const cl_csv_header *h,
 {
     cl_csv_memo *m = cl_csv_memo_of(f);
     if (!m->chunks || m->threads != nt || m->body != h->body_offset) {
-        cl_csv_chunk *ch = m->chunks ? m->chunks : malloc(MAX_CHUNKS * sizeof *ch);
+        cl_csv_chunk *ch = m->chunks ? m->chunks : cl_malloc(MAX_CHUNKS * sizeof *ch);
         if (!ch)
             return NULL;
         m->chunks = ch;
@@ -673,7 +697,7 @@ static const cl_csv_chunk *planned(const cl_csv_file *f, const cl_csv_header *h,
 int cl_csv_plan(const cl_csv_file *f, const cl_csv_header *h, int nthreads)
 {
     int n = 1;
-    return planned(f, h, resolve_threads(nthreads), &n) ? n : 1;
+    return planned(f, h, resolve_threads(nthreads), &n) ? n : -1;
 }
 
 cl_err cl_csv_parse_all(const cl_csv_file *f, const cl_csv_header *h, int nthreads,
@@ -685,10 +709,11 @@ cl_err cl_csv_parse_all(const cl_csv_file *f, const cl_csv_header *h, int nthrea
     cl_err *errs = NULL, err = CL_OK;
     int n = 0;
     if (nchunks_out) *nchunks_out = 0;
+    cl_diag_clear(d);
     if (!(ch = planned(f, h, nt, &n))) return cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", f->path);
     if (n == 0) goto done;
-    dg = calloc((size_t)n, sizeof *dg);
-    errs = calloc((size_t)n, sizeof *errs);
+    dg = cl_calloc((size_t)n, sizeof *dg);
+    errs = cl_calloc((size_t)n, sizeof *errs);
     if (!dg || !errs) {
         err = cl_diag_set(d, CL_ERR_NOMEM, "%s: out of memory", f->path);
         goto done;
@@ -701,7 +726,10 @@ cl_err cl_csv_parse_all(const cl_csv_file *f, const cl_csv_header *h, int nthrea
     for (int i = 0; i < n; i++) {
         if (errs[i] == CL_OK) continue;
         err = errs[i];
-        if (d) *d = dg[i];
+        /* a handler that filled the caller's d itself (e.g. out of memory)
+         * keeps its message and code */
+        if (d && d->err != CL_OK) err = d->err;
+        else if (d) *d = dg[i];
         break;
     }
 done:

@@ -2,6 +2,7 @@
  * documents. Rows are formatted into memory blocks (no stdio per field),
  * in parallel for tables that allow it, and written in row order. */
 #include "reports/cl_report.h"
+#include "core/cl_alloc.h"
 #include "core/cl_scratch.h"
 
 #include <errno.h>
@@ -38,7 +39,7 @@ static int ob_reserve(obuf *o, size_t more)
     size_t cap = o->cap ? o->cap : 1 << 16;
     while (cap < o->n + more)
         cap *= 2;
-    char *p = realloc(o->p, cap);
+    char *p = cl_realloc(o->p, cap);
     if (!p) {
         o->oom = 1;
         return -1;
@@ -199,9 +200,9 @@ static int worker_init(worker *k, const cl_table *t, int copy_ctx)
 {
     memset(k, 0, sizeof *k);
     k->t = *t;
-    k->cells = calloc((size_t)(t->ncols > 0 ? t->ncols : 1), sizeof *k->cells);
+    k->cells = cl_calloc((size_t)(t->ncols > 0 ? t->ncols : 1), sizeof *k->cells);
     if (copy_ctx && t->ctx_size) {
-        if (!(k->ctx_copy = malloc(t->ctx_size)))
+        if (!(k->ctx_copy = cl_malloc(t->ctx_size)))
             return -1;
         memcpy(k->ctx_copy, t->ctx, t->ctx_size);
         k->t.ctx = k->ctx_copy;

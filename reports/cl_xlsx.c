@@ -14,6 +14,7 @@
  * Output is byte-identical across runs and thread counts (the creation date
  * is fixed, see cl_book.created). */
 #include "reports/cl_report.h"
+#include "core/cl_alloc.h"
 #include "core/cl_path.h"
 
 #include <limits.h>
@@ -383,9 +384,9 @@ static void write_table(job *jb, cl_audience a, const formats *f)
 {
     const cl_table *t = jb->t;
     int nall = t->ncols;
-    cl_cell *cells = calloc((size_t)(nall > 0 ? nall : 1), sizeof *cells);
-    int *widths = calloc((size_t)(nall > 0 ? nall : 1), sizeof *widths);
-    int *shown = calloc((size_t)(nall > 0 ? nall : 1), sizeof *shown);
+    cl_cell *cells = cl_calloc((size_t)(nall > 0 ? nall : 1), sizeof *cells);
+    int *widths = cl_calloc((size_t)(nall > 0 ? nall : 1), sizeof *widths);
+    int *shown = cl_calloc((size_t)(nall > 0 ? nall : 1), sizeof *shown);
     cl_scratch sc = {NULL, 0};
     lxw_error err = LXW_NO_ERROR;
     size_t row = 0;
@@ -489,8 +490,8 @@ static lxw_error summary_block(lxw_workbook *wb, lxw_worksheet *ws, const char *
     int shown[64];
     int nshown = t->ncols <= 64 ? shown_columns(t, shown) : 0;
     lxw_error err = write_header(ws, *r, t, shown, nshown, f, widths);
-    cl_cell *cells = calloc((size_t)(t->ncols > 0 ? t->ncols : 1), sizeof *cells);
-    totals tt = {calloc(64, sizeof(int64_t)), calloc(64, 1), t->totals & CL_TOTAL_COUNTS};
+    cl_cell *cells = cl_calloc((size_t)(t->ncols > 0 ? t->ncols : 1), sizeof *cells);
+    totals tt = {cl_calloc(64, sizeof(int64_t)), cl_calloc(64, 1), t->totals & CL_TOTAL_COUNTS};
     if (!cells || !tt.sum || !tt.overflow) {
         free(cells);
         free(tt.sum);
@@ -545,7 +546,7 @@ static cl_err write_summary(lxw_workbook *wb, lxw_worksheet *ws, const char *she
     for (int i = 0; i < b->nblocks; i++)
         if (b->blocks[i].table->ncols > maxc)
             maxc = b->blocks[i].table->ncols;
-    int *widths = calloc((size_t)maxc, sizeof *widths);
+    int *widths = cl_calloc((size_t)maxc, sizeof *widths);
     cl_scratch sc = {NULL, 0};
     lxw_error err = widths ? LXW_NO_ERROR : LXW_ERROR_MEMORY_MALLOC_FAILED;
     for (int i = 0; !err && i < b->nheader; i++)
@@ -628,12 +629,12 @@ static cl_err add_sheets(lxw_workbook *wb, const cl_book *b, job *jobs, cl_diag 
         job *jb = &jobs[i];
         jb->t = &b->sheets[i];
         int n = (int)parts_of(jb->t);
-        jb->ws = calloc((size_t)n, sizeof *jb->ws);
-        jb->names = calloc((size_t)n, sizeof *jb->names);
+        jb->ws = cl_calloc((size_t)n, sizeof *jb->ws);
+        jb->names = cl_calloc((size_t)n, sizeof *jb->names);
         if (!jb->ws || !jb->names)
             return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
         for (int p = 0; p < n; p++) {
-            jb->names[p] = malloc(XLSX_SHEETNAME_MAX * 4 + 16);
+            jb->names[p] = cl_malloc(XLSX_SHEETNAME_MAX * 4 + 16);
             if (!jb->names[p])
                 return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
             jb->nparts = p + 1;
@@ -744,7 +745,7 @@ cl_err cl_report_xlsx(const char *path, const cl_book *b, cl_audience a, cl_diag
             goto fail;
         }
     }
-    jobs = calloc((size_t)(b->nsheets > 0 ? b->nsheets : 1), sizeof *jobs);
+    jobs = cl_calloc((size_t)(b->nsheets > 0 ? b->nsheets : 1), sizeof *jobs);
     if (!jobs) {
         e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
         goto fail;
@@ -801,8 +802,8 @@ cl_err cl_report_xlsx_many(const char *const *paths, const cl_book *books,
 {
     if (n <= 0)
         return CL_OK;
-    cl_diag *ds = calloc((size_t)n, sizeof *ds);
-    cl_err *es = calloc((size_t)n, sizeof *es);
+    cl_diag *ds = cl_calloc((size_t)n, sizeof *ds);
+    cl_err *es = cl_calloc((size_t)n, sizeof *es);
     cl_err e = CL_OK;
     if (!ds || !es) {
         e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ingest/cl_norm.h"
+#include "core/cl_alloc.h"
 #include "rules/cl_rules_int.h"
 
 typedef struct row_ctx {
@@ -167,8 +168,8 @@ cl_err cl_ruleset_eval(const cl_ruleset *rs, int pass, const void *data, size_t 
 #pragma omp parallel num_threads(nthreads)
     {
         row_ctx c = {.rs = rs, .data = data};
-        c.vals = calloc((size_t)nf, sizeof *c.vals);
-        c.stamp = calloc((size_t)nf, sizeof *c.stamp);
+        c.vals = cl_calloc((size_t)nf, sizeof *c.vals);
+        c.stamp = cl_calloc((size_t)nf, sizeof *c.stamp);
         c.md = pcre2_match_data_create(1, NULL);
         bool ok = c.vals && c.stamp && c.md;
         if (!ok) {

@@ -8,12 +8,13 @@
 #include <string.h>
 
 #include "rules/cl_rules_int.h"
+#include "core/cl_alloc.h"
 
 void rl_error_add(rl_errors *e, int line, int col, const char *fmt, ...)
 {
     if (e->n == e->cap) {
         int cap = e->cap ? e->cap * 2 : 16;
-        rl_error *v = realloc(e->v, (size_t)cap * sizeof *v);
+        rl_error *v = cl_realloc(e->v, (size_t)cap * sizeof *v);
         if (!v)
             return;
         e->v = v;
@@ -24,7 +25,7 @@ void rl_error_add(rl_errors *e, int line, int col, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    char *msg = strdup(buf);
+    char *msg = cl_strdup(buf);
     if (!msg)
         return;
     e->v[e->n] = (rl_error){line, col, e->n, msg};
@@ -63,7 +64,7 @@ static bool push(lexer *lx, rl_token t)
 {
     if (lx->n == lx->cap) {
         int cap = lx->cap ? lx->cap * 2 : 256;
-        rl_token *v = realloc(lx->toks, (size_t)cap * sizeof *v);
+        rl_token *v = cl_realloc(lx->toks, (size_t)cap * sizeof *v);
         if (!v)
             return false;
         lx->toks = v;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/cl_money.h"
+#include "core/cl_alloc.h"
 #include "core/cl_path.h"
 #include "core/cl_time.h"
 #include "rules/cl_rules_int.h"
@@ -61,7 +62,7 @@ static bool grow(void **v, int *cap, int need, size_t elem)
     int c = *cap ? *cap : 16;
     while (c < need)
         c *= 2;
-    void *nv = realloc(*v, (size_t)c * elem);
+    void *nv = cl_realloc(*v, (size_t)c * elem);
     if (!nv)
         return false;
     *v = nv;
@@ -519,7 +520,7 @@ static int add_regex(parser *p, const rl_token *t)
         return -1;
     }
     int cap = p->cap_res;
-    bool *jit = realloc(rs->jit, (size_t)cap * sizeof *jit);
+    bool *jit = cl_realloc(rs->jit, (size_t)cap * sizeof *jit);
     if (!jit) {
         pcre2_code_free(re);
         p->nomem = true;
@@ -586,7 +587,7 @@ static bool fill_set(parser *p, cl_strmap *set, const char *b, size_t n)
 static int load_list(parser *p, const rl_token *t)
 {
     size_t dl = strlen(p->dir);
-    char *path = malloc(dl + t->len + 2);
+    char *path = cl_malloc(dl + t->len + 2);
     if (!path) {
         p->nomem = true;
         return -1;
@@ -614,7 +615,7 @@ static int load_list(parser *p, const rl_token *t)
     for (size_t k = 0; k < n; k++)
         lines += buf[k] == '\n';
     cl_strmap *set = cl_strmap_create(lines);
-    list_ref *nl = realloc(p->lists, (size_t)(p->nlists + 1) * sizeof *nl);
+    list_ref *nl = cl_realloc(p->lists, (size_t)(p->nlists + 1) * sizeof *nl);
     if (nl)
         p->lists = nl;
     if (!set || !nl || !grow((void **)&rs->sets, &p->cap_sets, rs->nsets + 1, sizeof *rs->sets) ||
@@ -1071,13 +1072,13 @@ static void add_rule(parser *p, rule_acc *r)
     cl_ruleset *rs = p->rs;
     if (rs->nrules == p->cap_rules) {
         int cap = p->cap_rules ? p->cap_rules * 2 : 64;
-        cl_rule_info *rules = realloc(rs->rules, (size_t)cap * sizeof *rules);
+        cl_rule_info *rules = cl_realloc(rs->rules, (size_t)cap * sizeof *rules);
         if (rules)
             rs->rules = rules;
-        int *when = realloc(rs->when, (size_t)cap * sizeof *when);
+        int *when = cl_realloc(rs->when, (size_t)cap * sizeof *when);
         if (when)
             rs->when = when;
-        int *req = realloc(rs->req, (size_t)cap * sizeof *req);
+        int *req = cl_realloc(rs->req, (size_t)cap * sizeof *req);
         if (req)
             rs->req = req;
         if (!rules || !when || !req) {
@@ -1120,6 +1121,8 @@ static void parse_rule(parser *p, id_seen *ids)
         }
     if (grow((void **)&ids->v, &ids->cap, ids->n + 1, sizeof *ids->v))
         ids->v[ids->n++] = id;
+    else
+        p->nomem = true;   /* duplicate ids could no longer be told */
     for (;;) {
         rl_token *t = peek(p);
         if (is_kw(t, "end")) {
@@ -1160,12 +1163,12 @@ static void parse_file(parser *p)
 static bool build_passes(cl_ruleset *rs)
 {
     int np = rs->schema->npasses;
-    rs->pass_rules = calloc((size_t)np, sizeof *rs->pass_rules);
-    rs->pass_n = calloc((size_t)np, sizeof *rs->pass_n);
+    rs->pass_rules = cl_calloc((size_t)np, sizeof *rs->pass_rules);
+    rs->pass_n = cl_calloc((size_t)np, sizeof *rs->pass_n);
     if (!rs->pass_rules || !rs->pass_n)
         return false;
     for (int k = 0; k < np; k++) {
-        rs->pass_rules[k] = malloc(((size_t)rs->nrules + 1) * sizeof(int));
+        rs->pass_rules[k] = cl_malloc(((size_t)rs->nrules + 1) * sizeof(int));
         if (!rs->pass_rules[k])
             return false;
     }
@@ -1230,10 +1233,10 @@ static cl_err compile(const cl_source *source, const cl_rule_schema *schema,
     cl_err rerr = cl_source_slurp(source, src, &n, d);
     if (rerr)
         return rerr;
-    cl_ruleset *rs = calloc(1, sizeof *rs);
+    cl_ruleset *rs = cl_calloc(1, sizeof *rs);
     p.rs = rs;
     /* list files: beside a rule file; else relative to the working directory */
-    p.dir = source->kind == CL_SRC_PATH ? cl_path_dir(source->path) : strdup(".");
+    p.dir = source->kind == CL_SRC_PATH ? cl_path_dir(source->path) : cl_strdup(".");
     p.md = EVP_MD_CTX_new();
     if (!rs || !p.dir || !p.md || !(rs->arena = cl_arena_create(0)))
         goto nomem;

@@ -28,13 +28,13 @@ def run(args, **kw):
     return subprocess.run([CLAIMS] + args, capture_output=True, text=True, **kw)
 
 
-def run_case(case_dir, out, *extra, overrides=True):
+def run_case(case_dir, out, *extra, overrides=True, env=None):
     args = ["run", "--case", os.path.join(case_dir, "case.conf"),
             "--submissions", os.path.join(case_dir, "submissions.csv"),
             "--ledger", os.path.join(case_dir, "ledger.csv"), "--out", out, "--quiet"]
     if overrides and os.path.exists(os.path.join(case_dir, "overrides.csv")):
         args += ["--overrides", os.path.join(case_dir, "overrides.csv")]
-    return run(args + list(extra))
+    return run(args + list(extra), env=env)
 
 
 def read_csv(path):
@@ -75,6 +75,81 @@ class Determinism(Base):
             outs.append(out)
         for o in outs[1:]:
             self.assert_same_outputs(outs[0], o)
+
+    def assert_same_dirs(self, a, b):
+        """Every file of two output directories, byte for byte (workbooks
+        part by part, for a readable failure), manifest.json without "run"."""
+        import zipfile
+        self.assertEqual(sorted(os.listdir(a)), sorted(os.listdir(b)))
+        for f in os.listdir(a):
+            pa, pb = os.path.join(a, f), os.path.join(b, f)
+            if f == "manifest.json":
+                ma, mb = json.load(open(pa)), json.load(open(pb))
+                ma.pop("run"), mb.pop("run")
+                self.assertEqual(ma, mb)
+                continue
+            if f.endswith(".xlsx") and not filecmp.cmp(pa, pb, shallow=False):
+                za, zb = zipfile.ZipFile(pa), zipfile.ZipFile(pb)
+                self.assertEqual([(i.filename, i.date_time) for i in za.infolist()],
+                                 [(i.filename, i.date_time) for i in zb.infolist()], f)
+                for i in za.infolist():
+                    self.assertEqual(za.read(i.filename), zb.read(i.filename),
+                                     f"{f}: part {i.filename} differs")
+            self.assertTrue(filecmp.cmp(pa, pb, shallow=False), f"{f} differs: {a} {b}")
+
+    def test_every_output_of_run_tally_distribute_on_1_2_4_8_threads(self):
+        """run, tally and distribute: every file they write (changes.csv and
+        payees.csv included) is the same on 1, 2, 4 and 8 threads, in runs a
+        second apart and under another time zone and locale: no wall-clock
+        time, zone or thread order leaks into a file; the workbooks' zip
+        entries and docProps carry a fixed date."""
+        import time
+        import zipfile
+        case = self.copy_sample()
+        runs = []
+        for i, t in enumerate(["1", "2", "4", "8", "4"]):
+            env = dict(os.environ, TZ="America/New_York" if i == 4 else "Asia/Shanghai",
+                       LC_ALL="C" if i == 4 else "C.UTF-8")
+            # each into a fresh directory: changes.csv then compares with nothing
+            out = os.path.join(self.tmp, f"r{i}")
+            r = run_case(case, out, "--threads", t, env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            runs.append(out)
+            if i == 3:
+                time.sleep(1.1)
+        for o in runs[1:]:
+            self.assert_same_dirs(runs[0], o)
+        for book in ("report.xlsx", "claims.xlsx"):
+            z = zipfile.ZipFile(os.path.join(runs[0], book))
+            self.assertEqual({i.date_time for i in z.infolist()}, {(1980, 1, 1, 0, 0, 0)})
+            self.assertIn(b"1980-01-01T00:00:00Z", z.read("docProps/core.xml"))
+        meeting = os.path.join(self.tmp, "meeting.conf")
+        open(meeting, "w", encoding="utf-8").write(
+            "meeting_id = M1\nopens_at = 2018-07-01 09:00\ncloses_at = 2018-07-10 18:00\n"
+            "resolution.plan = general\n")
+        roster = read_csv(os.path.join(runs[0], "roster.csv"))
+        ballots = os.path.join(self.tmp, "ballots.csv")
+        with open(ballots, "w", encoding="utf-8") as f:
+            f.write("ballot_id,meeting_id,resolution_id,creditor_id,group,choice,cast_at,channel\n")
+            for i, row in enumerate(roster):
+                f.write(f"b{i},M1,plan,{row['creditor_id']},,{'for' if i % 3 else 'against'},"
+                        "2018-07-02 10:00,online\n")
+        tallies, dists = [], []
+        for i, t in enumerate(["1", "2", "4", "8"]):
+            tout, dout = os.path.join(self.tmp, f"t{i}"), os.path.join(self.tmp, f"d{i}")
+            r = run(["tally", "--roster", os.path.join(runs[0], "roster.csv"), "--meeting", meeting,
+                     "--ballots", ballots, "--out", tout, "--quiet", "--threads", t])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = run(["distribute", "--creditors", os.path.join(runs[0], "creditors.csv"),
+                     "--amount", "100000.00", "--out", dout, "--quiet"],
+                    env=dict(os.environ, OMP_NUM_THREADS=t))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            tallies.append(tout)
+            dists.append(dout)
+        for o in tallies[1:]:
+            self.assert_same_dirs(tallies[0], o)
+        for o in dists[1:]:
+            self.assert_same_dirs(dists[0], o)
 
     def test_generated_case_threads(self):
         gen = os.path.join(self.tmp, "gen")

@@ -68,25 +68,23 @@ static void sb_addf(sbuf *b, const char *fmt, ...)
 
 /* Rows rendered as "line|error|f1|f2|...\n" per chunk. */
 typedef struct collect {
-    sbuf chunk[1024];
-    int max_chunk;
-    int stop_at;   /* stop after this many rows (0: never) */
-    int seen;
+    sbuf chunk[1024];  /* one per chunk: each is written by one thread only */
+    int stop_at;       /* stop after this many rows (0: never) */
+    _Atomic int seen;  /* rows seen on all threads (atomic: TSan) */
 } collect;
 
 static int on_row(void *ctx, int chunk, const cl_csv_row *row)
 {
     collect *c = ctx;
     sbuf *b = &c->chunk[chunk];
-    if (chunk > c->max_chunk) c->max_chunk = chunk;
     sb_addf(b, "%llu|%s", (unsigned long long)row->line, row->error ? row->error : "-");
     for (int i = 0; i < row->nfields; i++) {
         sb_add(b, "|", 1);
         sb_add(b, row->fields[i].p, row->fields[i].len);
     }
     sb_add(b, "\n", 1);
-    c->seen++;
-    return c->stop_at && c->seen >= c->stop_at ? 7 : 0;
+    int seen = ++c->seen;
+    return c->stop_at && seen >= c->stop_at ? 7 : 0;
 }
 
 static collect *collect_new(void) { return calloc(1, sizeof(collect)); }
@@ -95,7 +93,7 @@ static char *collect_join(collect *c)
 {
     sbuf all = {0};
     sb_add(&all, "", 0);
-    for (int i = 0; i <= c->max_chunk; i++)
+    for (int i = 0; i < 1024; i++)
         if (c->chunk[i].p) sb_add(&all, c->chunk[i].p, c->chunk[i].len);
     return all.p;
 }
