@@ -623,8 +623,8 @@ static int by_edge(const void *pa, const void *pb)
         return a->hi < b->hi ? -1 : 1;
     if (ida != idb)
         return ida - idb;
-    if (a->ev.signal != b->ev.signal)
-        return a->ev.signal - b->ev.signal;
+    if (a->ev.signal != b->ev.signal)   /* ID pairs: id15_18 explains more than id_typo */
+        return ida ? b->ev.signal - a->ev.signal : a->ev.signal - b->ev.signal;
     if (a->ev.a != b->ev.a)
         return a->ev.a < b->ev.a ? -1 : 1;
     return (a->ev.b > b->ev.b) - (a->ev.b < b->ev.b);
