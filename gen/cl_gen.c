@@ -202,7 +202,9 @@ cl_err cl_gen_xiaoming(const cl_gen_opts *opts, const char *outdir, cl_progress 
         cl_progress_stage(progress, "claims (plan)");
     char subs[4096];
     snprintf(subs, sizeof subs, "%s", cl_outdir_path(od, "submissions.csv"));
-    e = cl_gen_write_submissions(g, subs, cl_outdir_path(od, "overrides.csv"), d);
+    char ovr[4096];
+    snprintf(ovr, sizeof ovr, "%s", cl_outdir_path(od, "overrides.csv"));
+    e = cl_gen_write_submissions(g, subs, ovr, cl_outdir_path(od, "linkage_truth.csv"), d);
     if (e != CL_OK)
         goto done;
     if (progress)
