@@ -267,6 +267,10 @@ typedef struct lk {
     edge *edges;
     size_t nedges, cap;
     int signal;               /* the exact signal being joined */
+    uint8_t *cross;           /* exact signals: root rows with 2+ identities (n) */
+    char (*core)[17];         /* ID signals: a row's first 17 ID digits (id_core) */
+    uint64_t *nameh;          /* ID signals: hash of the compared name; 0: no ID match */
+    uint8_t *from15;          /* ID signals: the row's ID came in the 15-digit form */
 } lk;
 
 static int push_edge(lk *x, uint32_t ia, uint32_t ib, const cl_link_evidence *ev)
@@ -334,6 +338,24 @@ static size_t exact_key(const cl_sub *s, int signal, char *buf)
     return n >= 8 ? n : 0;
 }
 
+/* The hash of a row's value for an exact signal; 0: none. */
+static uint64_t exact_hash(const cl_sub *s, int signal)
+{
+    const char *v = signal == CL_LS_PHONE ? (s->phone_valid ? s->phone : "") : s->account_ref;
+    size_t n;
+    char buf[64];
+    if (signal == CL_LS_BANK) {
+        n = exact_key(s, signal, buf);
+        v = buf;
+    } else {
+        n = strlen(v);
+    }
+    if (!n)
+        return 0;
+    uint64_t h = cl_hash_bytes(v, n);
+    return h ? h : 1;
+}
+
 static bool same_exact(const void *ctx, uint32_t a, uint32_t b)
 {
     const lk *x = ctx;
@@ -393,18 +415,13 @@ static cl_err exact_signal(lk *x, int signal)
     const cl_batch *b = x->b;
     x->signal = signal;
     #pragma omp parallel for schedule(static) num_threads(b->nthreads)
-    for (size_t i = 0; i < x->n; i++) {
-        char key[64];
-        size_t n = x->use[i] ? exact_key(&b->subs[i], signal, key) : 0;
-        uint64_t h = n ? cl_hash_bytes(key, n) : 0;
-        x->h[i] = n && !h ? 1 : h;
-    }
+    for (size_t i = 0; i < x->n; i++)
+        x->h[i] = x->use[i] ? exact_hash(&b->subs[i], signal) : 0;
     if (cl_group_first(x->n, x->h, same_exact, x, b->nthreads, x->first))
         return CL_ERR_NOMEM;
     /* values held by more than one identity: rare, gathered and sorted */
-    uint8_t *cross = calloc(x->n + 1, 1);
-    if (!cross)
-        return CL_ERR_NOMEM;
+    uint8_t *cross = x->cross;
+    memset(cross, 0, x->n + 1);
     size_t nm = 0;
     for (size_t i = 0; i < x->n; i++) {
         uint32_t r = x->first[i];
@@ -428,7 +445,6 @@ static cl_err exact_signal(lk *x, int signal)
             err = CL_ERR_NOMEM;
     }
     free(m);
-    free(cross);
     return err;
 }
 
@@ -436,7 +452,7 @@ static cl_err exact_signal(lk *x, int signal)
  * A PRC ID's first 17 characters (a 15-digit one with "19" put in after
  * the region): the part compared, the check character aside. */
 
-static int id_core(const cl_sub *s, char core[18])
+static int id_core(const cl_sub *s, char core[17])
 {
     if (s->id_type != CL_IDT_PRC_ID)
         return 0;
@@ -451,16 +467,10 @@ static int id_core(const cl_sub *s, char core[18])
     } else {
         return 0;
     }
-    core[17] = '\0';
     for (int i = 0; i < 17; i++)
         if (core[i] < '0' || core[i] > '9')
             return 0;
     return 1;
-}
-
-static int from15(const cl_sub *s)
-{
-    return s->id_from15 || strlen(s->id_number) == 15;
 }
 
 /* The name a row is compared by: folded when name_variant is on, else as
@@ -477,26 +487,43 @@ static size_t cmp_name(const lk *x, const cl_sub *s, char *buf, size_t cap)
     return cl_link_fold_name(s->name, n, buf);
 }
 
-/* Block key 0: the folded name and the birth-date digits (core 6..13); key
- * 1: the folded name and core 0..4 and 15..16. Any one substitution or
- * adjacent transposition leaves one of the two intact. */
-static uint64_t block_hash(const lk *x, const cl_sub *s, int which)
+/* Once per row: the ID's first 17 digits, the compared name's hash, the
+ * 15-digit flag. */
+static void id_prepare(lk *x)
 {
-    char core[18], name[1024];
-    size_t nn;
-    if (!id_core(s, core) || !(nn = cmp_name(x, s, name, sizeof name)))
-        return 0;
-    char key[1024 + 17];
-    memcpy(key, name, nn);
-    if (which == 0) {
-        memcpy(key + nn, core + 6, 8);
-        nn += 8;
-    } else {
-        memcpy(key + nn, core, 5);
-        memcpy(key + nn + 5, core + 15, 2);
-        nn += 7;
+    const cl_batch *b = x->b;
+    #pragma omp parallel for schedule(static) num_threads(b->nthreads)
+    for (size_t i = 0; i < x->n; i++) {
+        const cl_sub *s = &b->subs[i];
+        char name[1024];
+        size_t nn;
+        x->nameh[i] = 0;
+        if (!x->use[i] || !id_core(s, x->core[i]) || !(nn = cmp_name(x, s, name, sizeof name)))
+            continue;
+        uint64_t h = cl_hash_bytes(name, nn);
+        x->nameh[i] = h ? h : 1;
+        x->from15[i] = s->id_from15 || strlen(s->id_number) == 15;
     }
-    uint64_t h = cl_hash_bytes(key, nn);
+}
+
+/* Block key 0: the name and the birth-date digits (core 6..13); key 1: the
+ * name and core 0..4 and 15..16. Any one substitution or adjacent
+ * transposition leaves one of the two intact. */
+static uint64_t block_hash(const lk *x, size_t i, int which)
+{
+    if (!x->nameh[i])
+        return 0;
+    char key[16];
+    const char *c = x->core[i];
+    memcpy(key, &x->nameh[i], 8);
+    if (which == 0) {
+        memcpy(key + 8, c + 6, 8);
+    } else {
+        memcpy(key + 8, c, 5);
+        memcpy(key + 13, c + 15, 2);
+        key[15] = '#';
+    }
+    uint64_t h = cl_hash_bytes(key, 16);
     return h ? h : 1;
 }
 
@@ -531,16 +558,15 @@ static int one_edit(const char *a, const char *b, int *pos, int *transposed)
 static int id_pair(lk *x, uint32_t i, uint32_t j)
 {
     const cl_sub *s = &x->b->subs[i], *t = &x->b->subs[j];
-    if (s->identity == t->identity)
-        return 0;
-    char ci[18], cj[18], ni[1024], nj[1024];
     int pos, tr;
-    if (!id_core(s, ci) || !id_core(t, cj) || !one_edit(ci, cj, &pos, &tr))
+    if (s->identity == t->identity || x->nameh[i] != x->nameh[j] ||
+        !one_edit(x->core[i], x->core[j], &pos, &tr))
         return 0;
+    char ni[1024], nj[1024];   /* the names themselves, not only their hashes */
     size_t li = cmp_name(x, s, ni, sizeof ni), lj = cmp_name(x, t, nj, sizeof nj);
     if (!li || li != lj || memcmp(ni, nj, li))
         return 0;
-    int f = from15(s) != from15(t);
+    int f = x->from15[i] != x->from15[j];
     int sig = f ? CL_LS_ID15_18 : CL_LS_ID_TYPO;
     if (!(x->signals & (1u << sig)))
         return 0;
@@ -554,12 +580,9 @@ static int id_pair(lk *x, uint32_t i, uint32_t j)
 static int by_core(const void *pa, const void *pb, void *ctx)
 {
     const lk *x = ctx;
-    char a[18], b[18];
-    id_core(&x->b->subs[*(const uint32_t *)pa], a);
-    id_core(&x->b->subs[*(const uint32_t *)pb], b);
-    int c = memcmp(a, b, 17);
-    return c ? c : (*(const uint32_t *)pa > *(const uint32_t *)pb) -
-                       (*(const uint32_t *)pa < *(const uint32_t *)pb);
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    int c = memcmp(x->core[a], x->core[b], 17);
+    return c ? c : (a > b) - (a < b);
 }
 
 #define ALL_PAIRS_MAX 64
@@ -586,7 +609,7 @@ static cl_err id_signal(lk *x, int which, uint32_t *next, uint32_t *tail, uint32
     const cl_batch *b = x->b;
     #pragma omp parallel for schedule(static) num_threads(b->nthreads)
     for (size_t i = 0; i < x->n; i++)
-        x->h[i] = x->use[i] ? block_hash(x, &b->subs[i], which) : 0;
+        x->h[i] = block_hash(x, i, which);
     if (cl_group_first(x->n, x->h, same_block, x, b->nthreads, x->first))
         return CL_ERR_NOMEM;
     /* chain the rows of each block in row order: next[], tail[root] */
@@ -792,6 +815,10 @@ done:
 
 static void lk_free(lk *x)
 {
+    free(x->cross);
+    free(x->core);
+    free(x->nameh);
+    free(x->from15);
     free(x->use);
     free(x->h);
     free(x->first);
@@ -810,7 +837,8 @@ static cl_err lk_init(lk *x, const cl_batch *b)
     x->h = malloc((x->n + 1) * sizeof *x->h);
     x->first = malloc((x->n + 1) * sizeof *x->first);
     x->parent = malloc((b->nids + 1) * sizeof *x->parent);
-    if (!x->use || !x->h || !x->first || !x->parent)
+    x->cross = malloc(x->n + 1);
+    if (!x->use || !x->h || !x->first || !x->parent || !x->cross)
         return CL_ERR_NOMEM;
     for (size_t i = 0; i < b->nids; i++)
         x->parent[i] = (uint32_t)i;
@@ -826,7 +854,12 @@ static cl_err id_signals(lk *x)
     uint32_t *next = malloc((x->n + 1) * sizeof *next);
     uint32_t *tail = malloc((x->n + 1) * sizeof *tail);
     uint32_t *buf = malloc((x->n + 1) * sizeof *buf);
-    cl_err err = next && tail && buf ? CL_OK : CL_ERR_NOMEM;
+    x->core = malloc((x->n + 1) * sizeof *x->core);
+    x->nameh = malloc((x->n + 1) * sizeof *x->nameh);
+    x->from15 = calloc(x->n + 1, 1);
+    cl_err err = next && tail && buf && x->core && x->nameh && x->from15 ? CL_OK : CL_ERR_NOMEM;
+    if (!err)
+        id_prepare(x);
     for (int which = 0; which < 2 && !err; which++)
         err = id_signal(x, which, next, tail, buf);
     free(next);
