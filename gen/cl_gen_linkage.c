@@ -129,6 +129,7 @@ static void put_row(plant *p, const prow *w)
     }
     cl_gen_row_end(p->subs);
     p->g->st->submission_rows++;
+    p->g->st->linkage_rows++;
     if (strlen(w->id) == 15)
         p->g->st->kinds[CL_GK_ID15]++;
     /* the truth: group, kind, submission_id */
@@ -154,6 +155,7 @@ static void fresh_bank(plant *p, bankacct *b)
 static void begin(plant *p, const char *kind)
 {
     p->group++;
+    p->g->st->linkage_groups++;
     p->truth_kind = kind;
 }
 
