@@ -312,24 +312,11 @@ static void unite(uint32_t *parent, uint32_t a, uint32_t b)
 
 /* ------------------------------------------------------- exact signals */
 
-/* The value a row carries for an exact signal, into buf (64 bytes); 0: none.
- * Bank accounts lose spaces and dashes and need 8 characters (shorter ones
- * are placeholders like "无" or "0"). */
-static size_t exact_key(const cl_sub *s, int signal, char *buf)
+/* A bank account as compared, into buf (64 bytes): spaces and dashes
+ * dropped, letters upper-cased; 0 under 8 characters (placeholders like "无"
+ * or "0"). */
+static size_t bank_key(const cl_sub *s, char *buf)
 {
-    const char *v = NULL;
-    if (signal == CL_LS_PHONE)
-        v = s->phone_valid ? s->phone : NULL;
-    else if (signal == CL_LS_ACCOUNT_REF)
-        v = s->account_ref;
-    if (signal != CL_LS_BANK) {
-        size_t n = v ? strlen(v) : 0;
-        if (n > 63)
-            n = 63;
-        memcpy(buf, v ? v : "", n);
-        buf[n] = '\0';
-        return n;
-    }
     size_t n = 0;
     for (const char *p = s->bank_account; *p && n < 63; p++)
         if (*p != ' ' && *p != '-')
@@ -339,13 +326,18 @@ static size_t exact_key(const cl_sub *s, int signal, char *buf)
 }
 
 /* The hash of a row's value for an exact signal; 0: none. */
+static const char *exact_value(const cl_sub *s, int signal)
+{
+    return signal == CL_LS_PHONE ? (s->phone_valid ? s->phone : "") : s->account_ref;
+}
+
 static uint64_t exact_hash(const cl_sub *s, int signal)
 {
-    const char *v = signal == CL_LS_PHONE ? (s->phone_valid ? s->phone : "") : s->account_ref;
+    const char *v = exact_value(s, signal);
     size_t n;
     char buf[64];
     if (signal == CL_LS_BANK) {
-        n = exact_key(s, signal, buf);
+        n = bank_key(s, buf);
         v = buf;
     } else {
         n = strlen(v);
@@ -359,9 +351,11 @@ static uint64_t exact_hash(const cl_sub *s, int signal)
 static bool same_exact(const void *ctx, uint32_t a, uint32_t b)
 {
     const lk *x = ctx;
+    const cl_sub *sa = &x->b->subs[a], *sb = &x->b->subs[b];
+    if (x->signal != CL_LS_BANK)
+        return !strcmp(exact_value(sa, x->signal), exact_value(sb, x->signal));
     char ka[64], kb[64];
-    size_t na = exact_key(&x->b->subs[a], x->signal, ka);
-    size_t nb = exact_key(&x->b->subs[b], x->signal, kb);
+    size_t na = bank_key(sa, ka), nb = bank_key(sb, kb);
     return na == nb && !memcmp(ka, kb, na);
 }
 
