@@ -651,6 +651,8 @@ static int by_edge(const void *pa, const void *pb)
  * same identities find it again). */
 static void dedupe_edges(lk *x)
 {
+    if (!x->nedges)
+        return;
     qsort(x->edges, x->nedges, sizeof *x->edges, by_edge);
     size_t w = 0;
     for (size_t i = 0; i < x->nedges; i++) {
