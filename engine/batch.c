@@ -9,6 +9,7 @@
 #include "core/cl_alloc.h"
 #include "engine/cl_batch.h"
 #include "engine/cl_claim_schema.h"
+#include "engine/cl_linkage.h"
 #include "engine/cl_outputs.h"
 #include "engine/cl_stages.h"
 #include "rules/cl_rules.h"
@@ -68,6 +69,7 @@ void cl_batch_free(cl_batch *b)
     free(b->creditors);
     free(b->roster);
     free(b->bad);
+    cl_linkage_free(b->linkage);
     for (int f = 0; f < b->nrulefiles; f++) {
         free(b->rulefiles[f].hits);
         cl_ruleset_free(b->rulefiles[f].rs);
@@ -264,10 +266,23 @@ cl_err cl_batch_decide(cl_batch *b, cl_diag *d)
     b->decided = 1;   /* even when a stage fails: a half-decided batch is not resumed */
     int saved = threads_enter(b);
     err = run_stages(b, d);
+    if (!err)
+        err = compute_totals(b, d);
+    if (!err && b->cfg.linkage) {
+        /* after the decisions, reading them only (engine/cl_linkage.h) */
+        cl_progress_stage(b->progress, "probable duplicates");
+        err = cl_linkage_build(b, &b->linkage, d);
+        cl_progress_end(b->progress, "%zu clusters", b->linkage ? b->linkage->nclusters : 0);
+    }
     threads_leave(saved);
-    if (!err && !(err = compute_totals(b, d)))
+    if (!err)
         b->decided = 2;
     return err;
+}
+
+const cl_linkage *cl_batch_linkage(const cl_batch *b)
+{
+    return b->decided == 2 ? b->linkage : NULL;
 }
 
 /* ----------------------------------------------------------- accessors */

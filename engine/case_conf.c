@@ -10,6 +10,7 @@
 #include "core/cl_alloc.h"
 #include "core/cl_source.h"
 #include "core/cl_time.h"
+#include "engine/cl_linkage.h"
 #include "engine/cl_model.h"
 #include "ingest/cl_conf.h"
 
@@ -58,6 +59,46 @@ typedef struct conf_lines {
     int acceptance, deadline, threshold, creditor_key;
 } conf_lines;
 
+/* A whole number in [lo, hi]. */
+static int parse_int_in(const char *v, int64_t lo, int64_t hi, int64_t *out)
+{
+    char *end;
+    if (!*v || *v == '-' || *v == '+')
+        return -1;
+    long long x = strtoll(v, &end, 10);
+    if (*end || x < lo || x > hi)
+        return -1;
+    *out = x;
+    return 0;
+}
+
+/* The probable-duplicates keys (engine/cl_linkage.h, docs/SPEC.md §2). */
+static cl_err apply_linkage(cl_case *c, const cl_conf_entry *e, const char *path, cl_diag *d)
+{
+    const char *k = e->key, *v = e->value;
+    if (!strcmp(k, "linkage")) {
+        if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+            c->linkage = 1;
+        else if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+            c->linkage = 0;
+        else
+            return bad_value(d, path, e->line, k, v, "on or off");
+    } else if (!strcmp(k, "linkage_signals")) {
+        if (cl_link_signals_parse(v, &c->linkage_signals) < 0)
+            return bad_value(d, path, e->line, k, v,
+                             "signals like bank,phone,account_ref,id_typo,id15_18,name_variant");
+    } else if (!strcmp(k, "linkage_min_score")) {
+        if (parse_int_in(v, 1, 1000000, &c->linkage_min_score) < 0)
+            return bad_value(d, path, e->line, k, v, "a whole number from 1 to 1000000");
+    } else if (!strcmp(k, "linkage_max_shared")) {
+        if (parse_int_in(v, 2, 1000000, &c->linkage_max_shared) < 0)
+            return bad_value(d, path, e->line, k, v, "a whole number from 2 to 1000000");
+    } else {
+        return cl_diag_set(d, CL_ERR_CONFIG, "%s:%d: unknown key '%s'", path, e->line, k);
+    }
+    return CL_OK;
+}
+
 static cl_err apply_entry(cl_case *c, const cl_conf_entry *e, const char *path, conf_lines *seen,
                           cl_diag *d)
 {
@@ -100,6 +141,8 @@ static cl_err apply_entry(cl_case *c, const cl_conf_entry *e, const char *path, 
         memcpy(c->key, v, vl);
         c->key_len = vl;
         seen->creditor_key = e->line;
+    } else if (!strncmp(k, "linkage", 7)) {
+        return apply_linkage(c, e, path, d);
     } else {
         return cl_diag_set(d, CL_ERR_CONFIG, "%s:%d: unknown key '%s'", path, e->line, k);
     }
@@ -143,6 +186,10 @@ void cl_case_init(cl_case *c)
     c->interest_allowed = DEFAULT_INTEREST;
     c->other_allowed = DEFAULT_OTHER;
     c->small_claim_threshold = -1;
+    c->linkage = 1;
+    c->linkage_signals = CL_LINK_ALL_SIGNALS;
+    c->linkage_min_score = CL_LINK_DEFAULT_MIN_SCORE;
+    c->linkage_max_shared = CL_LINK_DEFAULT_MAX_SHARED;
 }
 
 static void derive_times(cl_case *c)

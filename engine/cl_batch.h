@@ -60,6 +60,11 @@ const char *cl_batch_creditor_id(const cl_batch *b, uint32_t identity);
 /* A claim's codes by name, ';'-joined and sorted, into buf. */
 size_t cl_batch_claim_codes(const cl_batch *b, const cl_claim *c, char *buf, size_t cap);
 
+/* Probable duplicates (cl_linkage.h), found after the decisions; NULL
+ * before, or when the case switches linkage off. */
+struct cl_linkage;
+const struct cl_linkage *cl_batch_linkage(const cl_batch *b);
+
 void cl_batch_free(cl_batch *b);   /* NULL is fine */
 
 #endif

@@ -36,6 +36,11 @@ typedef struct cl_case {
     size_t key_len;
     int key_from_file;          /* 1: case.key beside case.conf (set by the command) */
     int key_created;            /* 1: case.key was created by this run (the command) */
+    /* probable duplicates (engine/cl_linkage.h): after the decisions, never changing them */
+    int linkage;                /* 1: on (default), 0: off */
+    unsigned linkage_signals;   /* bit per cl_link_signal; default all */
+    int64_t linkage_min_score;  /* clusters scoring below are not listed */
+    int64_t linkage_max_shared; /* a value shared by more identities links nothing */
 } cl_case;
 
 /* Defaults of §1 (interest_allowed, other_allowed, no small-claim threshold),
@@ -123,6 +128,7 @@ typedef struct cl_sub {
     uint8_t time_st;            /* 0 ok, 1 empty, 2 invalid */
     uint8_t evidence_ok;
     uint8_t phone_valid;
+    uint8_t id_from15;          /* PRC_ID given in the 15-digit legacy form (upgraded) */
 } cl_sub;
 
 /* ---- a ledger account aggregated from its entries (contract §2) ---- */
@@ -277,6 +283,7 @@ typedef struct cl_batch {
     long max_bad_rows;
     int loaded;                 /* bit per input: 1 ledger, 2 submissions, 4 overrides */
     struct cl_progress *progress;   /* NULL: none */
+    struct cl_linkage *linkage;     /* probable duplicates, once decided; NULL: off */
 
     cl_arena *arena;            /* batch-level strings */
     cl_arena **chunk_arenas;    /* per parse chunk */

@@ -281,6 +281,23 @@ static int parse_money(chunk_state *c, cl_field f, int64_t *fen, uint8_t *st, co
     return 0;
 }
 
+/* ASCII and full-width digits in a field (a 15-digit legacy ID has 15). */
+static size_t digits_in(cl_field f)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f.len; i++) {
+        unsigned char ch = (unsigned char)f.p[i];
+        if (ch >= '0' && ch <= '9')
+            n++;
+        else if (ch == 0xEF && i + 2 < f.len && (unsigned char)f.p[i + 1] == 0xBC &&
+                 (unsigned char)f.p[i + 2] >= 0x90 && (unsigned char)f.p[i + 2] <= 0x99) {
+            n++;
+            i += 2;
+        }
+    }
+    return n;
+}
+
 static int fill_sub(loader *l, chunk_state *c, const cl_csv_row *row, cl_sub *s)
 {
     cl_field f;
@@ -312,7 +329,9 @@ static int fill_sub(loader *l, chunk_state *c, const cl_csv_row *row, cl_sub *s)
     char *buf = cl_scratch_get(&c->tmp, f.len + 8);
     if (!buf)
         return -1;
-    s->id_number = store(c, buf, cl_norm_id((cl_id_type)s->id_type, f.p, f.len, buf));
+    size_t idn = cl_norm_id((cl_id_type)s->id_type, f.p, f.len, buf);
+    s->id_from15 = s->id_type == CL_IDT_PRC_ID && idn == 18 && digits_in(f) == 15;
+    s->id_number = store(c, buf, idn);
 
     f = field_of(l, row, S_PHONE);
     buf = cl_scratch_get(&c->tmp, f.len + 8);

@@ -10,6 +10,7 @@
 #include "core/cl_money.h"
 #include "engine/cl_outputs.h"
 #include "core/cl_alloc.h"
+#include "engine/cl_outputs_dups.h"
 #include "engine/cl_reasons.h"
 #include "engine/cl_stages.h"
 #include "reports/cl_report.h"
@@ -126,6 +127,7 @@ typedef struct ctx {
     char extra[4096];
     char note[256];
     int book;              /* set once the CSVs are written: rows for the workbook */
+    char cluster[16];
     uint32_t *rows;        /* row selection (review queue, refused overrides) */
     uint32_t *next_conflict;
 } ctx;
@@ -513,6 +515,7 @@ static const cl_col review_cols[] = {
     {"competing_claims", "同账户其他申报", CL_COL_TEXT},
     {"submitted_at", "申报时间", CL_COL_TIME},
     {"line", "行号", CL_COL_INT},
+    {"cluster", "疑似重复组", CL_COL_TEXT},   /* probable_duplicates.csv; "" when none */
 };
 enum { REVIEW_NCOLS = sizeof review_cols / sizeof review_cols[0] };
 
@@ -584,6 +587,7 @@ static void review_row(void *vx, size_t row, cl_cell *cells)
     else
         cell_blank(&cells[28]);
     cell_int(&cells[29], s->line);
+    cell_text(&cells[30], cl_dups_cluster_of(b, i, x->cluster));
 }
 
 /* Circular lists of the ACCOUNT_CONFLICT claims sharing (account, category). */
@@ -692,6 +696,8 @@ static void bad_row(void *vx, size_t row, cl_cell *cells)
 typedef struct tables {
     ctx cx[6];
     cl_table claims, creditors, roster, review, refused, bad;
+    cl_table dups;      /* probable duplicates (outputs_dups.c) */
+    void *dups_ctx;
 } tables;
 
 static cl_err select_rows(const cl_batch *b, ctx *review, ctx *refused)
@@ -743,7 +749,7 @@ static cl_err build_tables(const cl_batch *b, tables *t)
     t->review = TABLE("review_queue", "待审核", review_cols, nreview, review_row, &t->cx[3], NULL, CL_TOTAL_MONEY);
     t->refused = TABLE("overrides_rejected", "拒绝的审核决定", refused_cols, nrefused, refused_row, &t->cx[4], NULL, 0);
     t->bad = TABLE("rejected_rows", "无法读取的行", bad_cols, b->nbad, bad_row, &t->cx[5], NULL, 0);
-    return CL_OK;
+    return cl_dups_table(b, &t->dups, &t->dups_ctx);
 }
 
 static void free_tables(tables *t)
@@ -751,15 +757,28 @@ static void free_tables(tables *t)
     free(t->cx[3].rows);
     free(t->cx[4].rows);
     free(t->cx[3].next_conflict);
+    free(t->dups_ctx);
 }
 
 /* Defined in outputs_book.c: the workbooks and the public list. */
 cl_err cl_write_books(const cl_batch *b, const cl_table *claims, const cl_table *creditors,
-                      const cl_table *review, const cl_table *roster, cl_outdir *o, int publish,
-                      cl_xlsx_many_fn write_books, cl_diag *d);
+                      const cl_table *review, const cl_table *roster, const cl_table *dups,
+                      cl_outdir *o, int publish, cl_xlsx_many_fn write_books, cl_diag *d);
 cl_err cl_write_public(const cl_batch *b, const cl_table *creditors, cl_outdir *o, cl_diag *d);
 /* Defined in outputs_payees.c: payees.csv. */
 cl_err cl_write_payees(const cl_batch *b, cl_outdir *o, cl_diag *d);
+
+/* probable_duplicates.csv, when the case has linkage on. */
+static cl_err write_dups(const cl_batch *b, const cl_table *t, cl_outdir *o, cl_diag *d)
+{
+    (void)b;
+    unsigned char sha[32];
+    cl_err err = cl_report_csv_sha256(cl_outdir_path(o, "probable_duplicates.csv"), t,
+                                      CL_AUDIENCE_INTERNAL, sha, d);
+    if (!err && cl_outdir_note_sha256(o, "probable_duplicates.csv", sha) < 0)
+        err = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    return err;
+}
 
 static cl_err write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opts *opts,
                             cl_diag *d)
@@ -796,6 +815,8 @@ static cl_err write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opt
     for (int i = 0; i < NCSV && !err; i++)
         if (cl_outdir_note_sha256(o, csvs[i].file, sha[i]) < 0)
             err = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+    if (!err && b->linkage)
+        err = write_dups(b, &t.dups, o, d);   /* reviewers only: never in public/ */
     if (!err)
         err = cl_write_payees(b, o, d);   /* private: never in public/ */
     if (!err && opts->publish)
@@ -803,8 +824,8 @@ static cl_err write_outputs(const cl_batch *b, cl_outdir *o, const cl_output_opt
     for (int i = 0; i < 6; i++)
         t.cx[i].book = 1;   /* the CSVs are written; from here on rows are the workbook's */
     if (!err && opts->xlsx)
-        err = cl_write_books(b, &t.claims, &t.creditors, &t.review, &t.roster, o, opts->publish,
-                             opts->write_books, d);
+        err = cl_write_books(b, &t.claims, &t.creditors, &t.review, &t.roster,
+                             b->linkage ? &t.dups : NULL, o, opts->publish, opts->write_books, d);
     free_tables(&t);
     return err;
 }
@@ -830,14 +851,18 @@ cl_err cl_write_table(const cl_batch *b, const char *name, cl_audience a, cl_sin
         free_tables(&t);
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
     }
-    const cl_table *all[] = {&t.claims, &t.creditors, &t.roster, &t.review, &t.refused, &t.bad};
+    const cl_table *all[] = {&t.claims, &t.creditors, &t.roster, &t.review, &t.refused, &t.bad,
+                             &t.dups};
     const cl_table *pick = NULL;
     for (size_t i = 0; i < sizeof all / sizeof all[0] && !pick; i++)
         if (!strcmp(all[i]->name, name))
             pick = all[i];
     if (!pick)
         err = cl_diag_set(d, CL_ERR_USAGE, "no table '%s' (claims, creditors, roster, "
-                                           "review_queue, overrides_rejected, rejected_rows)", name);
+                                           "review_queue, overrides_rejected, rejected_rows, "
+                                           "probable_duplicates)", name);
+    else if (pick == &t.dups && a != CL_AUDIENCE_INTERNAL)
+        err = cl_diag_set(d, CL_ERR_USAGE, "probable_duplicates: for reviewers only, never public");
     else
         err = cl_report_csv_to(s, pick, a, b->nthreads, d);
     free_tables(&t);

@@ -126,8 +126,8 @@ static void histogram(const cl_batch *b, sum_table *t)
  * 待审核, 表决名册), claims.xlsx (申报明细, every claim row) and, for
  * --public, public/creditors.xlsx (masked). */
 cl_err cl_write_books(const cl_batch *b, const cl_table *claims, const cl_table *creditors,
-                      const cl_table *review, const cl_table *roster, cl_outdir *o, int publish,
-                      cl_xlsx_many_fn write_books, cl_diag *d)
+                      const cl_table *review, const cl_table *roster, const cl_table *dups,
+                      cl_outdir *o, int publish, cl_xlsx_many_fn write_books, cl_diag *d)
 {
     sum_table st, ct, tt, ht;   /* on the stack: batches on other threads have their own */
     by_status(b, &st);
@@ -172,9 +172,10 @@ cl_err cl_write_books(const cl_batch *b, const cl_table *claims, const cl_table 
     snprintf(p1, sizeof p1, "案号：%s", b->cfg.case_no);
     const char *header[] = {l0, l1, l2, l3, l4};
     const char *pheader[] = {p0, p1};
-    const cl_table report_sheets[3] = {*creditors, *review, *roster};
+    /* 疑似重复 (probable duplicates) only in the internal report, when on */
+    const cl_table report_sheets[4] = {*creditors, *review, *roster, dups ? *dups : *roster};
     cl_book books[3] = {
-        {"汇总", header, 5, blocks, 4, report_sheets, 3, 0, pt},
+        {"汇总", header, 5, blocks, 4, report_sheets, dups ? 4 : 3, 0, pt},
         {NULL, header, 4, NULL, 0, claims, 1, 0, pt},
         {NULL, pheader, 2, NULL, 0, creditors, 1, 0, pt},
     };

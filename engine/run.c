@@ -123,7 +123,7 @@ static json_t *outputs_json(cl_outdir *o, int nthreads)
     static const char *const files[] = {
         "claims.csv", "changes.csv", "creditors.csv", "roster.csv", "review_queue.csv",
         "overrides_rejected.csv", "rejected_rows.csv", "report.xlsx", "claims.xlsx",
-        "public/creditors.csv", "public/creditors.xlsx", "payees.csv",
+        "public/creditors.csv", "public/creditors.xlsx", "payees.csv", "probable_duplicates.csv",
     };
     enum { N = sizeof files / sizeof files[0] };
     char paths[N][4096], hex[N][65];

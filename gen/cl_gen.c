@@ -146,6 +146,10 @@ static cl_err write_readme(const cl_gen_ctx *g, const char *path, cl_diag *d)
         "             the rest are listed from the books\n\n",
         (long long)st->valid_user_claims, m3, (long long)st->suppliers, m1,
         (long long)st->employees, m2, CL_GEN_NEMP_PAID);
+    ADD("Probable duplicates planted (issue 17)\n"
+        "  %lld rows in %lld groups at the end of submissions.csv (ids LK2018...),\n"
+        "  innocent look-alikes included; the truth is in linkage_truth.csv\n\n",
+        (long long)st->linkage_rows, (long long)st->linkage_groups);
     ADD("Injected anomalies and mess (rows)\n");
     for (int k = 0; k < CL_GK__COUNT; k++)
         ADD("  %8lld  %s\n", (long long)st->kinds[k], KIND_NAMES[k]);
@@ -202,7 +206,9 @@ cl_err cl_gen_xiaoming(const cl_gen_opts *opts, const char *outdir, cl_progress 
         cl_progress_stage(progress, "claims (plan)");
     char subs[4096];
     snprintf(subs, sizeof subs, "%s", cl_outdir_path(od, "submissions.csv"));
-    e = cl_gen_write_submissions(g, subs, cl_outdir_path(od, "overrides.csv"), d);
+    char ovr[4096];
+    snprintf(ovr, sizeof ovr, "%s", cl_outdir_path(od, "overrides.csv"));
+    e = cl_gen_write_submissions(g, subs, ovr, cl_outdir_path(od, "linkage_truth.csv"), d);
     if (e != CL_OK)
         goto done;
     if (progress)

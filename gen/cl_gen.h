@@ -96,6 +96,7 @@ typedef struct cl_gen_stats {
     int64_t suppliers, supplier_owed_fen;
     int64_t employees, employee_owed_fen;
     int64_t kinds[CL_GK__COUNT];
+    int64_t linkage_rows, linkage_groups;   /* planted probable duplicates (linkage_truth.csv) */
 } cl_gen_stats;
 
 /* Parses a decimal scale ("1", "0.05", "8", "2.5") to millionths; false on

@@ -200,6 +200,9 @@ cl_err cl_gen_write_meeting(cl_gen_ctx *g, const char *conf_path, const char *ba
 
 cl_err cl_gen_write_ledger(cl_gen_ctx *g, const char *path, cl_diag *d);
 cl_err cl_gen_write_submissions(cl_gen_ctx *g, const char *subs_path, const char *ovr_path,
-                                cl_diag *d);
+                                const char *truth_path, cl_diag *d);
+/* Planted probable duplicates appended to submissions.csv, and their ground
+ * truth (linkage_truth.csv) at truth_path (cl_gen_linkage.c). */
+cl_err cl_gen_plant_linkage(cl_gen_ctx *g, cl_gen_out *subs, const char *truth_path, cl_diag *d);
 
 #endif

@@ -1034,7 +1034,8 @@ static const char SUBS_HEADER[] =
     "principal,interest,other_amount,secured,bank_name,bank_account,amends,evidence_count,note,"
     "source_channel";
 
-cl_err cl_gen_write_submissions(cl_gen_ctx *g, const char *subs_path, const char *ovr_path, cl_diag *d)
+cl_err cl_gen_write_submissions(cl_gen_ctx *g, const char *subs_path, const char *ovr_path,
+                                const char *truth_path, cl_diag *d)
 {
     gs s = { .g = g, .r = cl_gen_stream(g->seed, 0x5B5, 0) };
     cl_gen_out *o = malloc(sizeof *o);
@@ -1069,6 +1070,12 @@ cl_err cl_gen_write_submissions(cl_gen_ctx *g, const char *subs_path, const char
         if (!dup && likely_voter(cur))
             cl_gen_voter_add(g, w->idtype, w->id);
         g->st->submission_rows++;
+    }
+    /* planted probable duplicates after every ordinary row (cl_gen_linkage.c) */
+    e = cl_gen_plant_linkage(g, o, truth_path, d);
+    if (e != CL_OK) {
+        cl_gen_out_discard(o);
+        goto done;
     }
     e = cl_gen_out_close(o, d);
     if (e != CL_OK)

@@ -405,13 +405,15 @@ class Workbook(Base):
         r = run_case(SAMPLE, out)
         self.assertEqual(r.returncode, 0, r.stderr)
         wb = openpyxl.load_workbook(os.path.join(out, "report.xlsx"), read_only=True)
-        self.assertEqual(wb.sheetnames, ["汇总", "债权表", "待审核", "表决名册"])
+        # 疑似重复: the probable duplicates (linkage on by default)
+        self.assertEqual(wb.sheetnames, ["汇总", "债权表", "待审核", "表决名册", "疑似重复"])
         cwb = openpyxl.load_workbook(os.path.join(out, "claims.xlsx"), read_only=True)
         self.assertEqual(cwb.sheetnames, ["申报明细"])
         expect = {"债权表": ("creditors.csv", "确认总额", "confirmed_total"),
                   "申报明细": ("claims.csv", "确认总额", "confirmed_total"),
                   "待审核": ("review_queue.csv", "申报总额", "declared_total"),
-                  "表决名册": ("roster.csv", "无财产担保表决额", "unsecured_voting")}
+                  "表决名册": ("roster.csv", "无财产担保表决额", "unsecured_voting"),
+                  "疑似重复": ("probable_duplicates.csv", "分值", "score")}
         for sheet, (csvname, title, key) in expect.items():
             book = cwb if sheet == "申报明细" else wb
             rows = list(book[sheet].iter_rows(values_only=True))
