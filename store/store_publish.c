@@ -173,9 +173,10 @@ static const cl_store_out_table cl_store_out_tables[] = {
      "voting_amount,groups,group_secured,group_employee,group_tax,group_ordinary,"
      "group_small_ordinary", NULL, NULL},
     {"review_queue", "claims.run_review_queue",
-     "submission_id,status,codes,reasons,reasons_en,name,id_type,id_number,phone,category,"
-     "secured,declared_total,temporary_amount,evidence_count,account_ref,matched_account,"
-     "book_owed,book_name,book_id_number,competing_claims,submitted_at,line", NULL, NULL},
+     "submission_id,status,decision,amount,reviewer,decided_at,note,codes,reasons,reasons_en,"
+     "name,id_type,id_number,phone,category,secured,declared_total,temporary_amount,"
+     "evidence_count,account_ref,matched_account,book_owed,book_name,book_id_number,"
+     "competing_claims,submitted_at,line,cluster", NULL, NULL},
     {"overrides_rejected", "claims.run_overrides_rejected",
      "submission_id,decision,reason,reason_zh,reason_en,related_submission,amount,reviewer,"
      "decided_at,line", NULL, NULL},

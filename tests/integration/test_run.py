@@ -412,8 +412,10 @@ class Workbook(Base):
         expect = {"债权表": ("creditors.csv", "确认总额", "confirmed_total"),
                   "申报明细": ("claims.csv", "确认总额", "confirmed_total"),
                   "待审核": ("review_queue.csv", "申报总额", "declared_total"),
-                  "表决名册": ("roster.csv", "无财产担保表决额", "unsecured_voting"),
-                  "疑似重复": ("probable_duplicates.csv", "分值", "score")}
+                  "表决名册": ("roster.csv", "无财产担保表决额", "unsecured_voting")}
+        # 疑似重复: one row per cluster, no 合计 row (scores are not to be added)
+        dup_rows = list(wb["疑似重复"].iter_rows(values_only=True))[1:]
+        self.assertEqual(len(dup_rows), len(read_csv(os.path.join(out, "probable_duplicates.csv"))))
         for sheet, (csvname, title, key) in expect.items():
             book = cwb if sheet == "申报明细" else wb
             rows = list(book[sheet].iter_rows(values_only=True))
