@@ -45,6 +45,8 @@ cl_err cl_meeting_load_src(const cl_source *src, cl_meeting **out, cl_diag *d);
 void cl_meeting_free(cl_meeting *m);
 /* Index of the resolution with that id, or -1. */
 int cl_meeting_find(const cl_meeting *m, const char *id, size_t len);
+/* The ballot checker's view of the meeting (borrows m's arrays). */
+void cl_meeting_view(const cl_meeting *m, cl_tally_meeting *view);
 
 /* ---- roster.csv ---------------------------------------------------------
  * Required: creditor_id, unsecured_voting, secured_voting. Optional: name,
@@ -121,5 +123,15 @@ cl_err cl_ballots_load(const char *path, cl_encoding enc, const cl_meeting *m,
 cl_err cl_ballots_load_src(const cl_source *src, cl_encoding enc, const cl_meeting *m,
                            const cl_roster *r, int nthreads, cl_ballots **out, cl_diag *d);
 void cl_ballots_free(cl_ballots *b);
+
+/* cl_ballot_check (engine/cl_tally.h) by the ballot's text: meeting_id
+ * (another meeting's ballot is UNKNOWN_RESOLUTION), resolution_id and
+ * creditor_id as in ballots.csv; group and choice as parsed by
+ * cl_vote_group_parse and cl_choice_parse; cast_at CL_TIME_NONE when it did
+ * not parse. Returns CL_BALLOT_OK or the first failing reason. */
+cl_ballot_reason cl_ballot_check_ids(const cl_roster *r, const cl_meeting *m,
+                                     const char *meeting_id, const char *resolution_id,
+                                     const char *creditor_id, int group, int choice,
+                                     cl_time cast_at);
 
 #endif

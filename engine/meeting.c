@@ -150,6 +150,14 @@ int cl_meeting_find(const cl_meeting *m, const char *id, size_t len)
     return -1;
 }
 
+void cl_meeting_view(const cl_meeting *m, cl_tally_meeting *v)
+{
+    v->nresolutions = m->nresolutions;
+    v->types = m->types;
+    v->opens_at = m->opens_at;
+    v->closes_at = m->closes_at;
+}
+
 /* ---- field helpers ------------------------------------------------------ */
 
 /* A growable scratch buffer for normalized fields of one row. */
@@ -847,6 +855,23 @@ void cl_ballots_free(cl_ballots *b)
         cl_arena_free(b->arenas[i]);
     free(b->arenas);
     free(b);
+}
+
+cl_ballot_reason cl_ballot_check_ids(const cl_roster *r, const cl_meeting *m,
+                                     const char *meeting_id, const char *resolution_id,
+                                     const char *creditor_id, int group, int choice,
+                                     cl_time cast_at)
+{
+    uint32_t ci;
+    int64_t creditor = cl_strmap_get(r->index, creditor_id, strlen(creditor_id), &ci) ? (int64_t)ci : -1;
+    int64_t res = strcmp(meeting_id, m->meeting_id)
+                      ? -1
+                      : cl_meeting_find(m, resolution_id, strlen(resolution_id));
+    cl_tally_roster rv;
+    cl_tally_meeting mv;
+    cl_roster_view(r, &rv);
+    cl_meeting_view(m, &mv);
+    return cl_ballot_check(&rv, creditor, &mv, res, group, choice, cast_at);
 }
 
 const cl_csv_col *cl_ballot_spec(int *ncols)
