@@ -145,6 +145,36 @@ rc=$?
 [ "$rc" -eq 1 ] || fail "no groups, reorganization: exit $rc, expected 1"
 has "$WORK/stderr" "nogroups.csv:2: unsecured_voting beyond ordinary and tax cannot be placed"
 
+# Other inputs a user brings: ballots with Chinese headers and values in
+# GB18030, detected; meeting.conf is UTF-8 (contract §1, §9): a GB18030 one
+# is refused naming the file and line; a creditor list for `distribute` with
+# only the contract's columns, Chinese headers, GB18030.
+{ echo '选票编号,会议编号,议案编号,债权人编号,表决组,表决意见,投票时间,渠道'
+  tail -n +2 "$WORK/ballots.csv" | sed 's/,for,/,同意,/; s/,against,/,反对,/; s/,ordinary,/,普通债权组,/'
+} | iconv -f UTF-8 -t GB18030 >"$WORK/ballots_gb.csv"
+"$CLAIMS" tally --roster "$WORK/roster_gb.csv" --meeting "$WORK/meeting.conf" \
+    --ballots "$WORK/ballots_gb.csv" --out "$WORK/out_bgb" --no-progress --no-xlsx \
+    >"$WORK/stdout" 2>"$WORK/stderr" || { fail "GB18030 ballots: exit $?"; cat "$WORK/stderr" >&2; }
+tail -n +2 "$WORK/out_bgb/tally.csv" | cut -d, -f1-9 | cmp -s - "$WORK/want.csv" ||
+    fail "GB18030 ballots: tally.csv differs"
+printf '# 会议\nmeeting_id = M1\nopens_at = 2024-03-01 09:00\ncloses_at = 2024-03-01 18:00\nresolution.G = 一般\n' |
+    iconv -f UTF-8 -t GB18030 >"$WORK/meeting_gb.conf"
+"$CLAIMS" tally --roster "$WORK/roster.csv" --meeting "$WORK/meeting_gb.conf" \
+    --ballots "$WORK/ballots.csv" --out "$WORK/out_mgb" --no-progress >"$WORK/stdout" 2>"$WORK/stderr"
+rc=$?
+[ "$rc" -eq 1 ] || fail "GB18030 meeting.conf: exit $rc, expected 1"
+has "$WORK/stderr" "meeting_gb.conf:1: not valid UTF-8"
+printf '债权人编号,债权人名称,职工债权,税款债权,普通债权,有财产担保债权\na,甲,100.00,0,50.00,0\nb,乙,0,10.00,150.00,900.00\n' \
+    >"$WORK/creditors_zh.csv"
+iconv -f UTF-8 -t GB18030 "$WORK/creditors_zh.csv" >"$WORK/creditors_gb.csv"
+for c in zh gb; do
+    "$CLAIMS" distribute --creditors "$WORK/creditors_$c.csv" --amount 200 --out "$WORK/d_$c" \
+        --no-progress --no-xlsx >"$WORK/stdout" 2>"$WORK/stderr" ||
+        { fail "distribute $c: exit $?"; cat "$WORK/stderr" >&2; continue; }
+    printf 'creditor_id,tier,claim,share\na,employee,100.00,100.00\nb,tax,10.00,10.00\na,ordinary,50.00,22.50\nb,ordinary,150.00,67.50\n' |
+        cmp -s - "$WORK/d_$c/distribution.csv" || { fail "distribute $c"; cat "$WORK/d_$c/distribution.csv" >&2; }
+done
+
 if [ "$fails" -ne 0 ]; then
     echo "plain_rosters: $fails failure(s)" >&2
     exit 1
