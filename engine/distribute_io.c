@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/cl_scratch.h"
+#include "engine/cl_formats.h"
 #include "ingest/cl_norm.h"
 
 /* ---- creditors.csv ------------------------------------------------------ */
@@ -16,13 +17,13 @@
 enum { C_ID, C_EMPLOYEE, C_TAX, C_ORDINARY, C_NAME, C_ID_TYPE, C_ID_NUMBER, C_NCOLS };
 
 static const cl_csv_col creditor_cols[C_NCOLS] = {
-    {"creditor_id", "债权人编号", 1},
-    {"employee", "职工债权", 1},
-    {"tax", "税款债权", 1},
-    {"ordinary", "普通债权", 1},
-    {"name", "债权人名称", 0},
+    {CL_FMT_CREDITORS_CREDITOR_ID, 1},
+    {CL_FMT_CREDITORS_EMPLOYEE, 1},
+    {CL_FMT_CREDITORS_TAX, 1},
+    {CL_FMT_CREDITORS_ORDINARY, 1},
+    {CL_FMT_CREDITORS_NAME, 0},
     {"id_type", "证件类型", 0},
-    {"id_number", "证件号码", 0},
+    {CL_FMT_CREDITORS_ID_NUMBER, 0},
 };
 
 typedef struct load_ctx {

@@ -10,6 +10,7 @@
 #include "core/cl_money.h"
 #include "ingest/cl_conf.h"
 #include "ingest/cl_norm.h"
+#include "engine/cl_formats.h"
 #include "engine/cl_input_spec.h"
 
 /* ---- meeting.conf ------------------------------------------------------ */
@@ -220,15 +221,15 @@ enum {
 };
 
 static const cl_csv_col roster_cols[R_NCOLS] = {
-    {"creditor_id", "债权人编号", 1},
-    {"name", "债权人名称", 0},
-    {"ordinary", "普通债权", 0},
-    {"secured", "有财产担保债权", 0},
-    {"employee", "职工债权", 0},
-    {"tax", "税款债权", 0},
-    {"temporary", "临时确定额", 0},
-    {"unsecured_voting", "无财产担保表决额", 1},
-    {"secured_voting", "有财产担保表决额", 1},
+    {CL_FMT_ROSTER_CREDITOR_ID, 1},
+    {CL_FMT_ROSTER_NAME, 0},
+    {CL_FMT_ROSTER_ORDINARY, 0},
+    {CL_FMT_ROSTER_SECURED, 0},
+    {CL_FMT_ROSTER_EMPLOYEE, 0},
+    {CL_FMT_ROSTER_TAX, 0},
+    {CL_FMT_ROSTER_TEMPORARY, 0},
+    {CL_FMT_ROSTER_UNSECURED_VOTING, 1},
+    {CL_FMT_ROSTER_SECURED_VOTING, 1},
     {"voting_amount", "表决额", 0},
     {"groups", "表决组", 0},
     {"group_secured", "有财产担保债权组表决额", 0},
@@ -310,14 +311,27 @@ static int roster_amount(roster_ctx *x, const cl_csv_row *row, int spec)
     return 0;
 }
 
+/* Bytes of the separator of groups at p (';' ',' or the full-width '；'
+ * '，' '、' the workbook and Chinese editors write), 0 if none. */
+static size_t group_separator(const char *p, size_t n)
+{
+    static const char *const wide[] = {"\xef\xbc\x9b", "\xef\xbc\x8c", "\xe3\x80\x81"};
+    if (*p == ';' || *p == ',')
+        return 1;
+    for (size_t k = 0; k < sizeof wide / sizeof wide[0]; k++)
+        if (n >= 3 && !memcmp(p, wide[k], 3))
+            return 3;
+    return 0;
+}
+
 static int roster_groups(roster_ctx *x, const cl_csv_row *row, uint8_t *bits)
 {
     size_t len;
     const char *t = field_text(&x->s, row, x->h->index[R_GROUPS], &len);
     *bits = 0;
     for (size_t i = 0; i < len;) {
-        size_t j = i;
-        while (j < len && t[j] != ';' && t[j] != ',')
+        size_t j = i, w = 0;
+        while (j < len && !(w = group_separator(t + j, len - j)))
             j++;
         int g = cl_vote_group_parse(t + i, j - i);
         if (g == CL_GROUP_UNKNOWN)
@@ -325,7 +339,7 @@ static int roster_groups(roster_ctx *x, const cl_csv_row *row, uint8_t *bits)
                                x->f->path, (unsigned long long)row->line, (int)(j - i), t + i);
         if (g >= 0)
             *bits |= (uint8_t)(1u << g);
-        i = j + 1;
+        i = j + (w ? w : 1);
     }
     return 0;
 }
@@ -613,10 +627,9 @@ void cl_roster_view(const cl_roster *r, cl_tally_roster *v)
 enum { B_ID, B_MEETING, B_RES, B_CRED, B_GROUP, B_CHOICE, B_CAST, B_CHANNEL, B_NCOLS };
 
 static const cl_csv_col ballot_cols[B_NCOLS] = {
-    {"ballot_id", "选票编号", 1},     {"meeting_id", "会议编号", 1},
-    {"resolution_id", "议案编号", 1}, {"creditor_id", "债权人编号", 1},
-    {"group", "表决组", 0},           {"choice", "表决意见", 1},
-    {"cast_at", "投票时间", 1},       {"channel", "渠道", 0},
+    {CL_FMT_BALLOT_ID, 1},      {CL_FMT_BALLOT_MEETING_ID, 1}, {CL_FMT_BALLOT_RESOLUTION_ID, 1},
+    {CL_FMT_BALLOT_CREDITOR_ID, 1}, {CL_FMT_BALLOT_GROUP, 0},  {CL_FMT_BALLOT_CHOICE, 1},
+    {CL_FMT_BALLOT_CAST_AT, 1}, {CL_FMT_BALLOT_CHANNEL, 0},
 };
 
 /* Per-chunk state: rows of one chunk, in order. */

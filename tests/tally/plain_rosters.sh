@@ -84,7 +84,10 @@ check_tally en "$WORK/roster.csv"
 
 # The same roster under the Chinese headers `claims run` writes.
 HZ='债权人编号,债权人名称,普通债权,有财产担保债权,职工债权,税款债权,临时确定额,无财产担保表决额,有财产担保表决额,表决额,表决组'
-{ echo "$HZ"; tail -n +2 "$WORK/roster.csv"; } >"$WORK/roster_zh.csv"
+# (groups as the workbook shows them: Chinese names, full-width separators)
+{ echo "$HZ"; tail -n +2 "$WORK/roster.csv" |
+    sed 's/secured;employee;ordinary$/有财产担保债权组；职工债权组；普通债权组/; s/,tax$/,税款债权组/'
+} >"$WORK/roster_zh.csv"
 check_tally zh "$WORK/roster_zh.csv"
 # ... in GB18030, detected and named
 iconv -f UTF-8 -t GB18030 "$WORK/roster_zh.csv" >"$WORK/roster_gb.csv"
