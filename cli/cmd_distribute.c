@@ -5,21 +5,18 @@
  * distribution.xlsx atomically into --out. */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "core/cl_arena.h"
 #include "core/cl_alloc.h"
 #include "core/cl_error.h"
-#include "core/cl_hash.h"
 #include "core/cl_money.h"
 #include "core/cl_outdir.h"
 #include "core/cl_progress.h"
-#include "core/cl_scratch.h"
 #include "engine/cl_distribute.h"
+#include "engine/cl_distribute_io.h"
 #include "cli/cl_cli.h"
 #include "ingest/cl_csv.h"
 #include "ingest/cl_norm.h"
@@ -157,220 +154,9 @@ static int parse_args(int argc, char **argv, dist_opts *o)
     return 0;
 }
 
-/* ---- creditors.csv ------------------------------------------------------ */
-
-enum { C_ID, C_EMPLOYEE, C_TAX, C_ORDINARY, C_NAME, C_ID_TYPE, C_ID_NUMBER, C_NCOLS };
-
-static const cl_csv_col creditor_cols[C_NCOLS] = {
-    {"creditor_id", "债权人编号", 1},
-    {"employee", "职工债权", 1},
-    {"tax", "税款债权", 1},
-    {"ordinary", "普通债权", 1},
-    {"name", "债权人名称", 0},
-    {"id_type", "证件类型", 0},
-    {"id_number", "证件号码", 0},
-};
-
-/* Who is paid where: optional columns of creditors.csv, and payees.csv. */
-enum { P_NAME, P_ID_TYPE, P_ID_NUMBER, P_BANK_NAME, P_BANK_ACCOUNT, P_NFIELDS };
-
-typedef struct creditors {
-    size_t n, cap;
-    char **id;
-    int64_t *claim[CL_TIER_COUNT];
-    const char **payee[P_NFIELDS];   /* per creditor; NULL entries: unknown */
-    uint64_t *line;
-    cl_arena *arena;
-    cl_strmap *index;
-} creditors;
-
-typedef struct load_ctx {
-    creditors *c;
-    const cl_csv_file *f;
-    const cl_csv_header *h;
-    cl_scratch text;        /* the current field, normalized */
-    cl_diag *d;
-    cl_err err;
-} load_ctx;
-
-static int load_fail(load_ctx *x, cl_err e, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int load_fail(load_ctx *x, cl_err e, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    cl_diag_vset(x->d, e, fmt, ap);
-    va_end(ap);
-    x->err = e;
-    return 1;
-}
-
-static bool creditors_grow(creditors *c)
-{
-    if (c->n < c->cap)
-        return true;
-    size_t cap = c->cap ? c->cap * 2 : 1024;
-    void *p;
-    if (!(p = cl_realloc(c->id, cap * sizeof *c->id)))
-        return false;
-    c->id = p;
-    if (!(p = cl_realloc(c->line, cap * sizeof *c->line)))
-        return false;
-    c->line = p;
-    for (int t = 0; t < CL_TIER_COUNT; t++) {
-        if (!(p = cl_realloc(c->claim[t], cap * sizeof *c->claim[t])))
-            return false;
-        c->claim[t] = p;
-    }
-    for (int k = 0; k < P_NFIELDS; k++) {
-        if (!(p = cl_realloc(c->payee[k], cap * sizeof *c->payee[k])))
-            return false;
-        c->payee[k] = p;
-    }
-    c->cap = cap;
-    return true;
-}
-
-/* Trimmed text of column spec in x->text (NUL-terminated). */
-static const char *field(load_ctx *x, const cl_csv_row *row, int spec, size_t *len)
-{
-    int col = x->h->index[spec];
-    const cl_field *f = &row->fields[col];
-    char *buf = cl_scratch_get(&x->text, f->len + 9);
-    if (!buf)
-        return NULL;
-    *len = cl_norm_text(f->p, f->len, buf);
-    buf[*len] = 0;
-    return buf;
-}
-
-static int creditor_row(void *ctx, int chunk, const cl_csv_row *row)
-{
-    load_ctx *x = ctx;
-    creditors *c = x->c;
-    unsigned long long line = (unsigned long long)row->line;
-    size_t len;
-    if (row->error)
-        return load_fail(x, CL_ERR_CSV, "%s:%llu: %s", x->f->path, line, row->error);
-    if (!creditors_grow(c))
-        return load_fail(x, CL_ERR_NOMEM, "out of memory");
-    const char *id = field(x, row, C_ID, &len);
-    if (!id)
-        return load_fail(x, CL_ERR_NOMEM, "out of memory");
-    if (len == 0)
-        return load_fail(x, CL_ERR_INPUT, "%s:%llu: column 'creditor_id': empty", x->f->path,
-                         line);
-    size_t i = c->n;
-    uint32_t first;
-    if (!(c->id[i] = cl_arena_strndup(c->arena, id, len)))
-        return load_fail(x, CL_ERR_NOMEM, "out of memory");
-    int put = cl_strmap_put(c->index, c->id[i], len, (uint32_t)i, &first);
-    if (put < 0)
-        return load_fail(x, CL_ERR_NOMEM, "out of memory");
-    if (put == 0)
-        return load_fail(x, CL_ERR_INPUT,
-                         "%s:%llu: column 'creditor_id': duplicate '%s' (first on line %llu)",
-                         x->f->path, line, id, (unsigned long long)c->line[first]);
-    c->line[i] = row->line;
-    static const int who_col[3] = {C_NAME, C_ID_TYPE, C_ID_NUMBER};
-    for (int k = 0; k < P_NFIELDS; k++)
-        c->payee[k][i] = NULL;
-    for (int k = 0; k < 3; k++) {
-        const char *v = x->h->index[who_col[k]] >= 0 ? field(x, row, who_col[k], &len) : "";
-        if (!v || (*v && !(c->payee[k][i] = cl_arena_strndup(c->arena, v, len))))
-            return load_fail(x, CL_ERR_NOMEM, "out of memory");
-    }
-    static const int tier_col[CL_TIER_COUNT] = {C_EMPLOYEE, C_TAX, C_ORDINARY};
-    for (int t = 0; t < CL_TIER_COUNT; t++) {
-        const char *v = field(x, row, tier_col[t], &len);
-        if (!v)
-            return load_fail(x, CL_ERR_NOMEM, "out of memory");
-        c->claim[t][i] = 0;
-        if (len && cl_parse_amount(v, len, false, &c->claim[t][i]) != CL_AMT_OK)
-            return load_fail(x, CL_ERR_INPUT, "%s:%llu: column '%s': invalid amount '%s'",
-                             x->f->path, line, creditor_cols[tier_col[t]].name, v);
-    }
-    c->n++;
-    return 0;
-}
-
-static void creditors_free(creditors *c)
-{
-    free(c->id);
-    free(c->line);
-    for (int t = 0; t < CL_TIER_COUNT; t++)
-        free(c->claim[t]);
-    for (int k = 0; k < P_NFIELDS; k++)
-        free(c->payee[k]);
-    cl_arena_free(c->arena);
-    cl_strmap_free(c->index);
-}
-
-static cl_err creditors_load(const dist_opts *o, creditors *c, cl_diag *d)
-{
-    cl_csv_file *f = NULL;
-    cl_csv_header h = {0};
-    load_ctx x = {.c = c, .d = d};
-    cl_err e;
-    if (!(c->arena = cl_arena_create(0)) || !(c->index = cl_strmap_create(1024)) ||
-        !creditors_grow(c))
-        return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
-    if ((e = cl_csv_load(o->creditors, o->encoding, &f, d)) ||
-        (e = cl_csv_bind(f, creditor_cols, C_NCOLS, &h, d)))
-        goto done;
-    x.f = f;
-    x.h = &h;
-    cl_csv_chunk chunk;
-    if (cl_csv_split(f, &h, 1, &chunk) == 1) {
-        e = cl_csv_parse_chunk(f, &h, &chunk, 0, creditor_row, &x, d);
-        if (x.err)
-            e = x.err;
-    }
-done:
-    cl_scratch_release(&x.text);
-    cl_csv_header_free(&h);
-    cl_csv_file_free(f);
-    return e;
-}
-
 /* ---- payees.csv (a run's private table) --------------------------------- */
 
-enum { Y_ID, Y_NAME, Y_ID_TYPE, Y_ID_NUMBER, Y_BANK_NAME, Y_BANK_ACCOUNT, Y_NCOLS };
-
-static const cl_csv_col payee_cols[Y_NCOLS] = {
-    {"creditor_id", "债权人编号", 1}, {"name", "债权人名称", 0},
-    {"id_type", "证件类型", 0},       {"id_number", "证件号码", 0},
-    {"bank_name", "开户银行", 1},     {"bank_account", "银行账号", 1},
-};
-
-/* One payees.csv row onto the creditor it names (same run: it must be one). */
-static int payee_row(void *ctx, int chunk, const cl_csv_row *row)
-{
-    load_ctx *x = ctx;
-    creditors *c = x->c;
-    unsigned long long line = (unsigned long long)row->line;
-    size_t len;
-    if (row->error)
-        return load_fail(x, CL_ERR_CSV, "%s:%llu: %s", x->f->path, line, row->error);
-    const char *id = field(x, row, Y_ID, &len);
-    if (!id)
-        return load_fail(x, CL_ERR_NOMEM, "out of memory");
-    uint32_t i;
-    if (!cl_strmap_get(c->index, id, len, &i))
-        return load_fail(x, CL_ERR_INPUT,
-                         "%s:%llu: column 'creditor_id': '%s' is not in creditors.csv (are "
-                         "both from the same run?)", x->f->path, line, id);
-    for (int k = 0; k < P_NFIELDS; k++) {
-        const char *v = x->h->index[Y_NAME + k] >= 0 ? field(x, row, Y_NAME + k, &len) : "";
-        if (!v)
-            return load_fail(x, CL_ERR_NOMEM, "out of memory");
-        if (*v && !(c->payee[k][i] = cl_arena_strndup(c->arena, v, len)))
-            return load_fail(x, CL_ERR_NOMEM, "out of memory");
-    }
-    return 0;
-}
-
-static cl_err payees_load(const dist_opts *o, creditors *c, cl_diag *d)
+static cl_err payees_load(const dist_opts *o, cl_dist_creditors *c, cl_diag *d)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/payees.csv", o->run);
@@ -378,26 +164,7 @@ static cl_err payees_load(const dist_opts *o, creditors *c, cl_diag *d)
         return cl_diag_set(d, CL_ERR_INPUT, "%s: cannot read it (%s); a run's output folder "
                            "holds payees.csv since this version: run 'claims run' again, or "
                            "use --creditors (without bank details)", path, strerror(errno));
-    cl_csv_file *f = NULL;
-    cl_csv_header h = {0};
-    load_ctx x = {.c = c, .d = d};
-    cl_err e;
-    if ((e = cl_csv_load(path, o->encoding, &f, d)) ||
-        (e = cl_csv_bind(f, payee_cols, Y_NCOLS, &h, d)))
-        goto done;
-    x.f = f;
-    x.h = &h;
-    cl_csv_chunk chunk;
-    if (cl_csv_split(f, &h, 1, &chunk) == 1) {
-        e = cl_csv_parse_chunk(f, &h, &chunk, 0, payee_row, &x, d);
-        if (x.err)
-            e = x.err;
-    }
-done:
-    cl_scratch_release(&x.text);
-    cl_csv_header_free(&h);
-    cl_csv_file_free(f);
-    return e;
+    return cl_dist_payees_load(path, o->encoding, c, d);
 }
 
 /* ---- outputs ------------------------------------------------------------ */
@@ -408,7 +175,7 @@ typedef struct out_row {
 } out_row;
 
 typedef struct dist_view {
-    const creditors *c;
+    const cl_dist_creditors *c;
     const cl_dist_result *r;
     int64_t amount;
     out_row *rows;      /* distribution.csv, in output order */
@@ -429,9 +196,9 @@ static int id_cmp(const void *a, const void *b, void *ctx)
 /* Tier order, then creditor_id bytewise; claims of 0 are not listed. */
 static cl_err order_rows(dist_view *v, cl_diag *d)
 {
-    const creditors *c = v->c;
-    uint32_t *perm = cl_malloc((c->n ? c->n : 1) * sizeof *perm);
-    v->rows = cl_malloc((c->n * CL_TIER_COUNT + 1) * sizeof *v->rows);
+    const cl_dist_creditors *c = v->c;
+    uint32_t *perm = malloc((c->n ? c->n : 1) * sizeof *perm);
+    v->rows = malloc((c->n * CL_TIER_COUNT + 1) * sizeof *v->rows);
     if (!perm || !v->rows) {
         free(perm);
         return cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
@@ -463,7 +230,7 @@ static cl_err payment_rows(dist_view *v, cl_diag *d)
                 continue;
             v->pay[v->npay++] = r;
             v->npayments++;
-            v->no_bank += !v->c->payee[P_BANK_ACCOUNT][r.idx];
+            v->no_bank += !v->c->payee[CL_PAYEE_BANK_ACCOUNT][r.idx];
         }
         if (v->npay > first)
             v->pay[v->npay++] = (out_row){(uint8_t)t, UINT32_MAX};
@@ -504,7 +271,7 @@ static void pay_row_fn(void *ctx, size_t i, cl_cell *cells)
         return;
     }
     cells[0] = str_cell(v->c->id[r.idx]);
-    for (int k = 0; k < P_NFIELDS; k++)
+    for (int k = 0; k < CL_PAYEE_NFIELDS; k++)
         cells[1 + k] = str_cell(v->c->payee[k][r.idx]);
     cells[8] = (cl_cell){.i = v->r->share[r.tier][r.idx]};
 }
@@ -628,9 +395,9 @@ static cl_err parse_amount_arg(const char *s, int64_t *fen, cl_diag *d)
 
 static cl_err distribute_main(const dist_opts *o, cl_progress *p, cl_diag *d)
 {
-    creditors c = {0};
+    cl_dist_creditors *c = NULL;
     cl_dist_result r = {0};
-    dist_view v = {.c = &c, .r = &r};
+    dist_view v = {.r = &r};
     cl_err e;
     if ((e = parse_amount_arg(o->amount_text, &v.amount, d)))
         return e;
@@ -640,18 +407,19 @@ static cl_err distribute_main(const dist_opts *o, cl_progress *p, cl_diag *d)
                         "folder of a 'claims run'?", o->run, o->creditors, strerror(errno));
         goto done;
     }
-    if ((e = creditors_load(o, &c, d)))
+    if ((e = cl_dist_creditors_load(o->creditors, o->encoding, &c, d)))
         goto done;
-    cl_progress_end(p, "%zu creditors", c.n);
+    v.c = c;
+    cl_progress_end(p, "%zu creditors", c->n);
     if (o->run) {
         cl_progress_stage(p, "payees");
-        if ((e = payees_load(o, &c, d)))
+        if ((e = payees_load(o, c, d)))
             goto done;
     }
     cl_progress_stage(p, "distribution");
-    cl_dist_input in = {.n = c.n, .creditor_id = (const char *const *)c.id, .amount = v.amount};
+    cl_dist_input in = {.n = c->n, .creditor_id = (const char *const *)c->id, .amount = v.amount};
     for (int t = 0; t < CL_TIER_COUNT; t++)
-        in.claim[t] = c.claim[t];
+        in.claim[t] = c->claim[t];
     if ((e = cl_distribute(&in, &r, d)) || (e = order_rows(&v, d)) || (e = payment_rows(&v, d)))
         goto done;
     cl_progress_end(p, "%zu shares", v.nrows);
@@ -665,7 +433,7 @@ done:
     free(v.rows);
     free(v.pay);
     cl_dist_result_free(&r);
-    creditors_free(&c);
+    cl_dist_creditors_free(c);
     return e;
 }
 

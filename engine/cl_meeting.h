@@ -45,16 +45,27 @@ cl_err cl_meeting_load_src(const cl_source *src, cl_meeting **out, cl_diag *d);
 void cl_meeting_free(cl_meeting *m);
 /* Index of the resolution with that id, or -1. */
 int cl_meeting_find(const cl_meeting *m, const char *id, size_t len);
+/* The ballot checker's view of the meeting (borrows m's arrays). */
+void cl_meeting_view(const cl_meeting *m, cl_tally_meeting *view);
 
 /* ---- roster.csv ---------------------------------------------------------
  * Required: creditor_id, unsecured_voting, secured_voting. Optional: name,
  * ordinary, secured, employee, tax, temporary, voting_amount, groups
  * (`;`-separated group names) and group_secured, group_employee, group_tax,
  * group_ordinary, group_small_ordinary (the amount voted with in each
- * reorganization group). Where a group_<g> column is absent, the amount of
- * g is the tier column (small_ordinary: ordinary) for creditors that list g
- * in `groups`. Amounts are unsigned yuan (cl_parse_amount); empty is 0. A
- * duplicate creditor_id is an error. */
+ * reorganization group). Amounts are unsigned yuan (cl_parse_amount); empty
+ * is 0. Where a group_<g> column is absent, the amount of g follows from the
+ * contract's columns (§6): t_sec = secured_voting - secured, t_unsec =
+ * unsecured_voting - ordinary - tax, t_emp = temporary - t_sec - t_unsec
+ * (each >= 0; voting_amount, where given, = unsecured_voting); secured =
+ * secured + t_sec, employee = employee + t_emp, t_unsec goes to tax or to
+ * the ordinary group `groups` names (not both: an error unless group_tax
+ * and that group's column are given), for creditors `groups` names. A tier
+ * amount in a group `groups` does not name, ordinary and small_ordinary
+ * both named, or a duplicate creditor_id is an error naming path:line.
+ * Without a groups column, membership is the tiers with an amount, and a
+ * t_unsec with no tax or ordinary amount beside it is kept in
+ * unplaced_line: cl_roster_fits refuses it for a reorganization. */
 typedef struct cl_roster {
     size_t n;
     char **creditor_id;
@@ -62,6 +73,8 @@ typedef struct cl_roster {
     int64_t *group_amount[CL_GROUP_COUNT];
     uint8_t *groups;            /* bit (1u << g): listed in `groups` */
     bool has_group_columns;     /* at least one group_<g> column present */
+    uint64_t unplaced_line;     /* first line whose t_unsec has no group, 0: none */
+    const char *label;          /* the source's label where unplaced_line */
     cl_strmap *index;           /* creditor_id -> row */
     cl_arena *arena;
 } cl_roster;
@@ -69,6 +82,9 @@ typedef struct cl_roster {
 cl_err cl_roster_load(const char *path, cl_encoding enc, cl_roster **out, cl_diag *d);
 cl_err cl_roster_load_src(const cl_source *src, cl_encoding enc, cl_roster **out, cl_diag *d);
 void cl_roster_free(cl_roster *r);
+/* CL_ERR_INPUT naming the roster's line when m has a reorganization
+ * resolution and a row's temporary unsecured amount has no group. */
+cl_err cl_roster_fits(const cl_roster *r, const cl_meeting *m, cl_diag *d);
 /* The tally's view of the roster (borrows r's arrays). */
 void cl_roster_view(const cl_roster *r, cl_tally_roster *view);
 
@@ -107,5 +123,15 @@ cl_err cl_ballots_load(const char *path, cl_encoding enc, const cl_meeting *m,
 cl_err cl_ballots_load_src(const cl_source *src, cl_encoding enc, const cl_meeting *m,
                            const cl_roster *r, int nthreads, cl_ballots **out, cl_diag *d);
 void cl_ballots_free(cl_ballots *b);
+
+/* cl_ballot_check (engine/cl_tally.h) by the ballot's text: meeting_id
+ * (another meeting's ballot is UNKNOWN_RESOLUTION), resolution_id and
+ * creditor_id as in ballots.csv; group and choice as parsed by
+ * cl_vote_group_parse and cl_choice_parse; cast_at CL_TIME_NONE when it did
+ * not parse. Returns CL_BALLOT_OK or the first failing reason. */
+cl_ballot_reason cl_ballot_check_ids(const cl_roster *r, const cl_meeting *m,
+                                     const char *meeting_id, const char *resolution_id,
+                                     const char *creditor_id, int group, int choice,
+                                     cl_time cast_at);
 
 #endif

@@ -48,6 +48,7 @@ typedef enum cl_ballot_reason {
     CL_BR_SUPERSEDED,
     CL_BR_COUNT
 } cl_ballot_reason;
+#define CL_BALLOT_OK CL_BR_COUNTED   /* cl_ballot_check: the ballot is valid */
 const char *cl_ballot_reason_name(cl_ballot_reason r);   /* "NOT_ON_ROSTER" ... */
 
 /* The roster as the tally sees it (struct of arrays, n creditors). */
@@ -60,6 +61,29 @@ typedef struct cl_tally_roster {
                                NULL: none listed. A creditor with an amount
                                in g is a member of g too. */
 } cl_tally_roster;
+
+/* The meeting as ballot validation sees it (engine/cl_meeting.h
+ * cl_meeting_view fills it from meeting.conf). */
+typedef struct cl_tally_meeting {
+    size_t nresolutions;
+    const cl_resolution_type *types;   /* per resolution */
+    cl_time opens_at, closes_at;       /* inclusive window */
+} cl_tally_meeting;
+
+/* Checks one ballot (contract §6, in this order) and returns the first
+ * failing reason, CL_BALLOT_OK when valid: NOT_ON_ROSTER (creditor < 0 or
+ * beyond the roster), UNKNOWN_RESOLUTION (resolution < 0 or beyond the
+ * meeting), OUTSIDE_WINDOW (cast_at CL_TIME_NONE or outside [opens_at,
+ * closes_at]), INVALID_CHOICE, WRONG_GROUP (reorganization: group not a
+ * cl_vote_group, or the creditor has no amount in it), NO_VOTING_RIGHT.
+ * creditor: the roster entry (index into roster, -1: not on it); resolution:
+ * the index into meeting (-1: unknown); group: cl_vote_group, CL_GROUP_NONE
+ * or CL_GROUP_UNKNOWN (ignored outside a reorganization); choice: cl_choice.
+ * Supersession is the tally's (cl_tally_run), not a property of one ballot.
+ * By text ids: cl_ballot_check_ids in engine/cl_meeting.h. */
+cl_ballot_reason cl_ballot_check(const cl_tally_roster *roster, int64_t creditor,
+                                 const cl_tally_meeting *meeting, int64_t resolution, int group,
+                                 int choice, cl_time cast_at);
 
 /* One ballot, already resolved against the roster and meeting.conf. */
 typedef struct cl_ballot {

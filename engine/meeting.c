@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cl_money.h"
 #include "ingest/cl_conf.h"
 #include "ingest/cl_norm.h"
+#include "engine/cl_formats.h"
 #include "engine/cl_input_spec.h"
 
 /* ---- meeting.conf ------------------------------------------------------ */
@@ -150,6 +152,14 @@ int cl_meeting_find(const cl_meeting *m, const char *id, size_t len)
     return -1;
 }
 
+void cl_meeting_view(const cl_meeting *m, cl_tally_meeting *v)
+{
+    v->nresolutions = m->nresolutions;
+    v->types = m->types;
+    v->opens_at = m->opens_at;
+    v->closes_at = m->closes_at;
+}
+
 /* ---- field helpers ------------------------------------------------------ */
 
 /* A growable scratch buffer for normalized fields of one row. */
@@ -212,15 +222,15 @@ enum {
 };
 
 static const cl_csv_col roster_cols[R_NCOLS] = {
-    {"creditor_id", "债权人编号", 1},
-    {"name", "债权人名称", 0},
-    {"ordinary", "普通债权", 0},
-    {"secured", "有财产担保债权", 0},
-    {"employee", "职工债权", 0},
-    {"tax", "税款债权", 0},
-    {"temporary", "临时确定债权额", 0},
-    {"unsecured_voting", "无财产担保表决额", 1},
-    {"secured_voting", "有财产担保表决额", 1},
+    {CL_FMT_ROSTER_CREDITOR_ID, 1},
+    {CL_FMT_ROSTER_NAME, 0},
+    {CL_FMT_ROSTER_ORDINARY, 0},
+    {CL_FMT_ROSTER_SECURED, 0},
+    {CL_FMT_ROSTER_EMPLOYEE, 0},
+    {CL_FMT_ROSTER_TAX, 0},
+    {CL_FMT_ROSTER_TEMPORARY, 0},
+    {CL_FMT_ROSTER_UNSECURED_VOTING, 1},
+    {CL_FMT_ROSTER_SECURED_VOTING, 1},
     {"voting_amount", "表决额", 0},
     {"groups", "表决组", 0},
     {"group_secured", "有财产担保债权组表决额", 0},
@@ -230,12 +240,9 @@ static const cl_csv_col roster_cols[R_NCOLS] = {
     {"group_small_ordinary", "小额普通债权组表决额", 0},
 };
 
-/* Tier columns standing in for absent group_<g> columns. */
-static const int group_fallback_col[CL_GROUP_COUNT] = {R_SECURED, R_EMPLOYEE, R_TAX, R_ORDINARY,
-                                                       R_ORDINARY};
-/* Amount columns read per row (the others are ignored). */
-static const int roster_amount_cols[] = {R_ORDINARY, R_SECURED, R_EMPLOYEE, R_TAX,
-                                         R_UNSECURED_VOTING, R_SECURED_VOTING};
+/* Amount columns read per row (the group_<g> columns are read apart). */
+static const int roster_amount_cols[] = {R_ORDINARY, R_SECURED, R_EMPLOYEE, R_TAX, R_TEMPORARY,
+                                         R_UNSECURED_VOTING, R_SECURED_VOTING, R_VOTING_AMOUNT};
 #define N_AMOUNT_COLS (int)(sizeof roster_amount_cols / sizeof roster_amount_cols[0])
 
 typedef struct roster_ctx {
@@ -245,7 +252,8 @@ typedef struct roster_ctx {
     scratch s;
     size_t cap;
     uint64_t *lines;
-    int64_t *tier[R_NCOLS];   /* fallback tier amounts, per row */
+    int64_t a[R_NCOLS];       /* this row's amounts, by column */
+    bool given[R_NCOLS];      /* this row's cell was present and not empty */
     cl_diag *d;
     cl_err err;
 } roster_ctx;
@@ -282,19 +290,19 @@ static bool roster_grow(roster_ctx *x)
     GROW(x->lines);
     for (int g = 0; g < CL_GROUP_COUNT; g++)
         GROW(r->group_amount[g]);
-    for (int i = 0; i < N_AMOUNT_COLS; i++)
-        GROW(x->tier[roster_amount_cols[i]]);
 #undef GROW
     x->cap = cap;
     return true;
 }
 
-/* An unsigned amount in yuan; empty is 0. */
-static int roster_amount(roster_ctx *x, const cl_csv_row *row, int spec, int64_t *fen)
+/* An unsigned amount in yuan into x->a[spec]; empty (or no column) is 0. */
+static int roster_amount(roster_ctx *x, const cl_csv_row *row, int spec)
 {
     size_t len;
     const char *t = field_text(&x->s, row, x->h->index[spec], &len);
+    int64_t *fen = &x->a[spec];
     *fen = 0;
+    x->given[spec] = len > 0;
     if (len == 0)
         return 0;
     cl_amount_status st = cl_parse_amount(t, len, false, fen);
@@ -304,14 +312,27 @@ static int roster_amount(roster_ctx *x, const cl_csv_row *row, int spec, int64_t
     return 0;
 }
 
+/* Bytes of the separator of groups at p (';' ',' or the full-width '；'
+ * '，' '、' the workbook and Chinese editors write), 0 if none. */
+static size_t group_separator(const char *p, size_t n)
+{
+    static const char *const wide[] = {"\xef\xbc\x9b", "\xef\xbc\x8c", "\xe3\x80\x81"};
+    if (*p == ';' || *p == ',')
+        return 1;
+    for (size_t k = 0; k < sizeof wide / sizeof wide[0]; k++)
+        if (n >= 3 && !memcmp(p, wide[k], 3))
+            return 3;
+    return 0;
+}
+
 static int roster_groups(roster_ctx *x, const cl_csv_row *row, uint8_t *bits)
 {
     size_t len;
     const char *t = field_text(&x->s, row, x->h->index[R_GROUPS], &len);
     *bits = 0;
     for (size_t i = 0; i < len;) {
-        size_t j = i;
-        while (j < len && t[j] != ';' && t[j] != ',')
+        size_t j = i, w = 0;
+        while (j < len && !(w = group_separator(t + j, len - j)))
             j++;
         int g = cl_vote_group_parse(t + i, j - i);
         if (g == CL_GROUP_UNKNOWN)
@@ -319,7 +340,152 @@ static int roster_groups(roster_ctx *x, const cl_csv_row *row, uint8_t *bits)
                                x->f->path, (unsigned long long)row->line, (int)(j - i), t + i);
         if (g >= 0)
             *bits |= (uint8_t)(1u << g);
-        i = j + 1;
+        i = j + (w ? w : 1);
+    }
+    return 0;
+}
+
+/* "1234.56" for messages. */
+typedef struct yuan_buf {
+    char s[CL_MONEY_BUFSZ];
+} yuan_buf;
+
+static yuan_buf yuan(int64_t fen)
+{
+    yuan_buf b;
+    cl_money_format(fen, b.s);
+    return b;
+}
+
+/* The temporary parts of §6: t_sec, t_unsec, t_emp, each >= 0, and
+ * voting_amount = unsecured_voting where given. */
+typedef struct roster_tmp {
+    int64_t sec, unsec, emp;
+} roster_tmp;
+
+static int roster_temporaries(roster_ctx *x, unsigned long long line, roster_tmp *t)
+{
+    const int64_t *a = x->a;
+    const char *p = x->f->path;
+    t->sec = a[R_SECURED_VOTING] - a[R_SECURED];   /* both >= 0: no overflow */
+    if (t->sec < 0)
+        return roster_fail(x, CL_ERR_INPUT,
+                           "%s:%llu: secured_voting %s is less than secured %s", p, line,
+                           yuan(a[R_SECURED_VOTING]).s, yuan(a[R_SECURED]).s);
+    t->unsec = a[R_UNSECURED_VOTING] - a[R_ORDINARY];
+    if (t->unsec < 0 || (t->unsec -= a[R_TAX]) < 0)
+        return roster_fail(x, CL_ERR_INPUT,
+                           "%s:%llu: unsecured_voting %s is less than ordinary %s + tax %s", p,
+                           line, yuan(a[R_UNSECURED_VOTING]).s, yuan(a[R_ORDINARY]).s,
+                           yuan(a[R_TAX]).s);
+    t->emp = 0;
+    if (x->h->index[R_TEMPORARY] >= 0 &&
+        ((t->emp = a[R_TEMPORARY] - t->sec) < 0 || (t->emp -= t->unsec) < 0))
+        return roster_fail(x, CL_ERR_INPUT,
+                           "%s:%llu: temporary %s is less than the temporary amounts the voting "
+                           "columns imply (secured_voting - secured = %s, unsecured_voting - "
+                           "ordinary - tax = %s)",
+                           p, line, yuan(a[R_TEMPORARY]).s, yuan(t->sec).s, yuan(t->unsec).s);
+    if (x->given[R_VOTING_AMOUNT] && a[R_VOTING_AMOUNT] != a[R_UNSECURED_VOTING])
+        return roster_fail(x, CL_ERR_INPUT,
+                           "%s:%llu: voting_amount %s differs from unsecured_voting %s", p, line,
+                           yuan(a[R_VOTING_AMOUNT]).s, yuan(a[R_UNSECURED_VOTING]).s);
+    return 0;
+}
+
+static bool has_col(const roster_ctx *x, int g)
+{
+    return x->h->index[R_GROUP0 + g] >= 0;
+}
+
+/* Where t_unsec goes (§6): CL_GROUP_TAX, the ordinary group named, or
+ * CL_GROUP_NONE when nothing is temporary or the row's own group columns
+ * hold it. *ord_group: CL_GROUP_ORDINARY or _SMALL_ORDINARY (the one named,
+ * else ordinary). Without a groups column, an unplaceable t_unsec is
+ * remembered (r->unplaced_line): only a reorganization needs it. */
+static int roster_place(roster_ctx *x, unsigned long long line, uint8_t bits, int64_t t_unsec,
+                        int *ord_group, int *to)
+{
+    const char *p = x->f->path;
+    bool tax = bits >> CL_GROUP_TAX & 1u, ord = bits >> CL_GROUP_ORDINARY & 1u,
+         small = bits >> CL_GROUP_SMALL_ORDINARY & 1u;
+    if (ord && small)
+        return roster_fail(x, CL_ERR_INPUT,
+                           "%s:%llu: column 'groups' names both ordinary and small_ordinary", p,
+                           line);
+    *ord_group = small ? CL_GROUP_SMALL_ORDINARY : CL_GROUP_ORDINARY;
+    *to = CL_GROUP_NONE;
+    if (t_unsec == 0)
+        return 0;
+    if (tax && (ord || small)) {
+        if (has_col(x, CL_GROUP_TAX) && has_col(x, *ord_group))
+            return 0;
+        return roster_fail(x, CL_ERR_INPUT,
+                           "%s:%llu: temporary unsecured amount %s (unsecured_voting - ordinary "
+                           "- tax) cannot be placed: groups names both tax and %s; give "
+                           "group_tax and group_%s columns",
+                           p, line, yuan(t_unsec).s, cl_vote_group_name(*ord_group),
+                           cl_vote_group_name(*ord_group));
+    }
+    if (tax || ord || small) {
+        *to = tax ? CL_GROUP_TAX : *ord_group;
+        return 0;
+    }
+    if (x->h->index[R_GROUPS] < 0) {
+        if (!x->r->unplaced_line)
+            x->r->unplaced_line = line;
+        return 0;
+    }
+    return roster_fail(x, CL_ERR_INPUT,
+                       "%s:%llu: temporary unsecured amount %s (unsecured_voting - ordinary - "
+                       "tax) cannot be placed: groups names neither tax nor ordinary nor "
+                       "small_ordinary",
+                       p, line, yuan(t_unsec).s);
+}
+
+/* The group amounts of one row (§6 "Group amounts when the tally reads a
+ * roster with only the §10 columns"); a group_<g> column, where present,
+ * is the amount of g as given. */
+static int roster_group_amounts(roster_ctx *x, const cl_csv_row *row, size_t i)
+{
+    cl_roster *r = x->r;
+    const int64_t *a = x->a;
+    unsigned long long line = (unsigned long long)row->line;
+    roster_tmp t = {0};
+    if (roster_temporaries(x, line, &t))
+        return 1;
+    int64_t derived[CL_GROUP_COUNT] = {0};
+    derived[CL_GROUP_SECURED] = a[R_SECURED_VOTING];   /* secured + t_sec */
+    if (!cl_money_add(a[R_EMPLOYEE], t.emp, &derived[CL_GROUP_EMPLOYEE]))
+        return roster_fail(x, CL_ERR_OVERFLOW, "%s:%llu: employee amount out of range",
+                           x->f->path, line);
+    uint8_t bits = r->groups[i];
+    if (x->h->index[R_GROUPS] < 0) {   /* no groups column: the tiers with an amount */
+        bits = (uint8_t)((derived[CL_GROUP_SECURED] > 0) << CL_GROUP_SECURED |
+                         (derived[CL_GROUP_EMPLOYEE] > 0) << CL_GROUP_EMPLOYEE |
+                         (a[R_TAX] > 0) << CL_GROUP_TAX | (a[R_ORDINARY] > 0) << CL_GROUP_ORDINARY);
+        r->groups[i] = bits;
+    }
+    int ord_group = CL_GROUP_ORDINARY, to = CL_GROUP_NONE;
+    if (roster_place(x, line, bits, t.unsec, &ord_group, &to))
+        return 1;
+    derived[CL_GROUP_TAX] = a[R_TAX] + (to == CL_GROUP_TAX ? t.unsec : 0);
+    derived[ord_group] = a[R_ORDINARY] + (to == ord_group ? t.unsec : 0);   /* <= uv */
+    for (int g = 0; g < CL_GROUP_COUNT; g++) {
+        if (has_col(x, g)) {
+            if (roster_amount(x, row, R_GROUP0 + g))
+                return 1;
+            r->group_amount[g][i] = x->a[R_GROUP0 + g];
+            continue;
+        }
+        bool member = bits >> g & 1u;
+        if (derived[g] > 0 && !member)
+            return roster_fail(x, CL_ERR_INPUT,
+                               "%s:%llu: %s amount %s but column 'groups' does not name %s",
+                               x->f->path, line, cl_vote_group_name(g), yuan(derived[g]).s,
+                               g == CL_GROUP_ORDINARY ? "ordinary or small_ordinary"
+                                                      : cl_vote_group_name(g));
+        r->group_amount[g][i] = member ? derived[g] : 0;
     }
     return 0;
 }
@@ -328,6 +494,7 @@ static int roster_row(void *ctx, int chunk, const cl_csv_row *row)
 {
     roster_ctx *x = ctx;
     cl_roster *r = x->r;
+    (void)chunk;
     if (row->error)
         return roster_fail(x, CL_ERR_CSV, "%s:%llu: %s", x->f->path,
                            (unsigned long long)row->line, row->error);
@@ -351,32 +518,14 @@ static int roster_row(void *ctx, int chunk, const cl_csv_row *row)
                            (unsigned long long)x->lines[first]);
     x->lines[i] = row->line;
     for (int k = 0; k < N_AMOUNT_COLS; k++)
-        if (roster_amount(x, row, roster_amount_cols[k], &x->tier[roster_amount_cols[k]][i]))
+        if (roster_amount(x, row, roster_amount_cols[k]))
             return 1;
-    r->unsecured_voting[i] = x->tier[R_UNSECURED_VOTING][i];
-    r->secured_voting[i] = x->tier[R_SECURED_VOTING][i];
-    for (int g = 0; g < CL_GROUP_COUNT; g++)
-        if (roster_amount(x, row, R_GROUP0 + g, &r->group_amount[g][i]))
-            return 1;
-    if (roster_groups(x, row, &r->groups[i]))
+    r->unsecured_voting[i] = x->a[R_UNSECURED_VOTING];
+    r->secured_voting[i] = x->a[R_SECURED_VOTING];
+    if (roster_groups(x, row, &r->groups[i]) || roster_group_amounts(x, row, i))
         return 1;
     r->n++;
     return 0;
-}
-
-/* Absent group_<g> columns: the tier amount, for creditors listed in g. */
-static void roster_fallback(roster_ctx *x)
-{
-    cl_roster *r = x->r;
-    for (int g = 0; g < CL_GROUP_COUNT; g++) {
-        if (x->h->index[R_GROUP0 + g] >= 0) {
-            r->has_group_columns = true;
-            continue;
-        }
-        const int64_t *tier = x->tier[group_fallback_col[g]];
-        for (size_t i = 0; i < r->n; i++)
-            r->group_amount[g][i] = (r->groups[i] >> g & 1u) ? tier[i] : 0;
-    }
 }
 
 cl_err cl_roster_load(const char *path, cl_encoding enc, cl_roster **out, cl_diag *d)
@@ -415,12 +564,15 @@ cl_err cl_roster_load_src(const cl_source *src, cl_encoding enc, cl_roster **out
         e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
         goto done;
     }
-    roster_fallback(&x);
+    for (int g = 0; g < CL_GROUP_COUNT; g++)
+        r->has_group_columns = r->has_group_columns || has_col(&x, g);
+    if (r->unplaced_line && !(r->label = cl_arena_strndup(r->arena, f->path, strlen(f->path)))) {
+        e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
+        goto done;
+    }
 done:
     free(x.s.buf);
     free(x.lines);
-    for (int i = 0; i < R_NCOLS; i++)
-        free(x.tier[i]);
     cl_csv_header_free(&h);
     cl_csv_file_free(f);
     if (e)
@@ -428,6 +580,21 @@ done:
     else
         *out = r;
     return e;
+}
+
+cl_err cl_roster_fits(const cl_roster *r, const cl_meeting *m, cl_diag *d)
+{
+    if (!r->unplaced_line)
+        return CL_OK;
+    for (size_t i = 0; i < m->nresolutions; i++)
+        if (m->types[i] == CL_RES_REORGANIZATION)
+            return cl_diag_set(d, CL_ERR_INPUT,
+                               "%s:%llu: unsecured_voting beyond ordinary and tax cannot be "
+                               "placed in a reorganization group (%s, resolution %s): the "
+                               "roster has no groups column",
+                               r->label, (unsigned long long)r->unplaced_line, m->path,
+                               m->resolutions[i].id);
+    return CL_OK;
 }
 
 void cl_roster_free(cl_roster *r)
@@ -461,10 +628,9 @@ void cl_roster_view(const cl_roster *r, cl_tally_roster *v)
 enum { B_ID, B_MEETING, B_RES, B_CRED, B_GROUP, B_CHOICE, B_CAST, B_CHANNEL, B_NCOLS };
 
 static const cl_csv_col ballot_cols[B_NCOLS] = {
-    {"ballot_id", "选票编号", 1},     {"meeting_id", "会议编号", 1},
-    {"resolution_id", "议案编号", 1}, {"creditor_id", "债权人编号", 1},
-    {"group", "表决组", 0},           {"choice", "表决意见", 1},
-    {"cast_at", "投票时间", 1},       {"channel", "渠道", 0},
+    {CL_FMT_BALLOT_ID, 1},      {CL_FMT_BALLOT_MEETING_ID, 1}, {CL_FMT_BALLOT_RESOLUTION_ID, 1},
+    {CL_FMT_BALLOT_CREDITOR_ID, 1}, {CL_FMT_BALLOT_GROUP, 0},  {CL_FMT_BALLOT_CHOICE, 1},
+    {CL_FMT_BALLOT_CAST_AT, 1}, {CL_FMT_BALLOT_CHANNEL, 0},
 };
 
 /* Per-chunk state: rows of one chunk, in order. */
@@ -653,6 +819,8 @@ cl_err cl_ballots_load_src(const cl_source *src, cl_encoding enc, const cl_meeti
         e = cl_diag_set(d, CL_ERR_NOMEM, "out of memory");
         goto done;
     }
+    if ((e = cl_roster_fits(r, m, d)))
+        goto done;
     if ((e = cl_csv_load_source(src, enc, &f, d)) ||
         (e = cl_csv_bind(f, ballot_cols, B_NCOLS, &h, d)))
         goto done;
@@ -705,6 +873,23 @@ void cl_ballots_free(cl_ballots *b)
         cl_arena_free(b->arenas[i]);
     free(b->arenas);
     free(b);
+}
+
+cl_ballot_reason cl_ballot_check_ids(const cl_roster *r, const cl_meeting *m,
+                                     const char *meeting_id, const char *resolution_id,
+                                     const char *creditor_id, int group, int choice,
+                                     cl_time cast_at)
+{
+    uint32_t ci;
+    int64_t creditor = cl_strmap_get(r->index, creditor_id, strlen(creditor_id), &ci) ? (int64_t)ci : -1;
+    int64_t res = strcmp(meeting_id, m->meeting_id)
+                      ? -1
+                      : cl_meeting_find(m, resolution_id, strlen(resolution_id));
+    cl_tally_roster rv;
+    cl_tally_meeting mv;
+    cl_roster_view(r, &rv);
+    cl_meeting_view(m, &mv);
+    return cl_ballot_check(&rv, creditor, &mv, res, group, choice, cast_at);
 }
 
 const cl_csv_col *cl_ballot_spec(int *ncols)

@@ -11,6 +11,7 @@
 #include "engine/cl_outputs.h"
 #include "core/cl_alloc.h"
 #include "engine/cl_outputs_dups.h"
+#include "engine/cl_formats.h"
 #include "engine/cl_reasons.h"
 #include "engine/cl_stages.h"
 #include "reports/cl_report.h"
@@ -351,19 +352,19 @@ static void claim_prefetch(const void *vx, size_t row, int level)
 /* ---------------------------------------------------------- creditors */
 
 static const cl_col creditor_cols[] = {
-    {"creditor_id", "债权人编号", CL_COL_TEXT},
+    {CL_FMT_CREDITORS_CREDITOR_ID, CL_COL_TEXT},
     {NULL, "证件类型", CL_COL_TEXT},
     {"id_type", "ID type", CL_COL_TEXT},
-    {"id_number", "证件号码", CL_COL_PII_ID},
-    {"name", "债权人名称", CL_COL_PII_NAME},
+    {CL_FMT_CREDITORS_ID_NUMBER, CL_COL_PII_ID},
+    {CL_FMT_CREDITORS_NAME, CL_COL_PII_NAME},
     {NULL, "债权人类型", CL_COL_TEXT},
     {"kind", "Kind", CL_COL_TEXT},
     {"declared_total", "申报总额", CL_COL_MONEY},
     {"confirmed_total", "确认总额", CL_COL_MONEY},
     {"pending_total", "待审核总额", CL_COL_MONEY},
-    {"employee", "职工债权", CL_COL_MONEY},
-    {"tax", "税款债权", CL_COL_MONEY},
-    {"ordinary", "普通债权", CL_COL_MONEY},
+    {CL_FMT_CREDITORS_EMPLOYEE, CL_COL_MONEY},
+    {CL_FMT_CREDITORS_TAX, CL_COL_MONEY},
+    {CL_FMT_CREDITORS_ORDINARY, CL_COL_MONEY},
     {"secured", "有财产担保债权", CL_COL_MONEY},
     {"temporary", "临时确定额", CL_COL_MONEY},
 };
@@ -406,15 +407,15 @@ static void creditor_prefetch(const void *vx, size_t row, int level)
 /* ------------------------------------------------------------- roster */
 
 static const cl_col roster_cols[] = {
-    {"creditor_id", "债权人编号", CL_COL_TEXT},
-    {"name", "债权人名称", CL_COL_PII_NAME},
-    {"ordinary", "普通债权", CL_COL_MONEY},
-    {"secured", "有财产担保债权", CL_COL_MONEY},
-    {"employee", "职工债权", CL_COL_MONEY},
-    {"tax", "税款债权", CL_COL_MONEY},
-    {"temporary", "临时确定额", CL_COL_MONEY},
-    {"unsecured_voting", "无财产担保表决额", CL_COL_MONEY},
-    {"secured_voting", "有财产担保表决额", CL_COL_MONEY},
+    {CL_FMT_ROSTER_CREDITOR_ID, CL_COL_TEXT},
+    {CL_FMT_ROSTER_NAME, CL_COL_PII_NAME},
+    {CL_FMT_ROSTER_ORDINARY, CL_COL_MONEY},
+    {CL_FMT_ROSTER_SECURED, CL_COL_MONEY},
+    {CL_FMT_ROSTER_EMPLOYEE, CL_COL_MONEY},
+    {CL_FMT_ROSTER_TAX, CL_COL_MONEY},
+    {CL_FMT_ROSTER_TEMPORARY, CL_COL_MONEY},
+    {CL_FMT_ROSTER_UNSECURED_VOTING, CL_COL_MONEY},
+    {CL_FMT_ROSTER_SECURED_VOTING, CL_COL_MONEY},
     {"voting_amount", NULL, CL_COL_MONEY},
     {NULL, "表决组", CL_COL_TEXT},
     {"groups", "Groups", CL_COL_TEXT},

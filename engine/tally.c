@@ -107,34 +107,44 @@ static bool is_member(const cl_tally_roster *r, int g, size_t c)
     return (r->groups && (r->groups[c] >> g & 1u)) || group_amount(r, g, c) > 0;
 }
 
-/* Returns the reason, and in *grp the group the ballot counts in
- * (CL_GROUP_NONE for general and settlement). */
-static cl_ballot_reason check_ballot(const cl_tally_input *in, const cl_ballot *b, int *grp)
+cl_ballot_reason cl_ballot_check(const cl_tally_roster *r, int64_t creditor,
+                                 const cl_tally_meeting *m, int64_t resolution, int group,
+                                 int choice, cl_time cast_at)
 {
-    const cl_tally_roster *r = &in->roster;
-    *grp = CL_GROUP_NONE;
-    if (b->creditor < 0)
+    if (creditor < 0 || (uint64_t)creditor >= r->n)
         return CL_BR_NOT_ON_ROSTER;
-    if (b->resolution < 0)
+    if (resolution < 0 || (uint64_t)resolution >= m->nresolutions)
         return CL_BR_UNKNOWN_RESOLUTION;
-    if (b->cast_at == CL_TIME_NONE || b->cast_at < in->opens_at || b->cast_at > in->closes_at)
+    if (cast_at == CL_TIME_NONE || cast_at < m->opens_at || cast_at > m->closes_at)
         return CL_BR_OUTSIDE_WINDOW;
-    if (b->choice != CL_CHOICE_FOR && b->choice != CL_CHOICE_AGAINST &&
-        b->choice != CL_CHOICE_ABSTAIN)
+    if (choice != CL_CHOICE_FOR && choice != CL_CHOICE_AGAINST && choice != CL_CHOICE_ABSTAIN)
         return CL_BR_INVALID_CHOICE;
-    size_t c = (size_t)b->creditor;
-    switch (in->types[b->resolution]) {
+    size_t c = (size_t)creditor;
+    switch (m->types[resolution]) {
     case CL_RES_REORGANIZATION:
-        if (b->group < 0 || b->group >= CL_GROUP_COUNT || group_amount(r, b->group, c) <= 0)
+        if (group < 0 || group >= CL_GROUP_COUNT || group_amount(r, group, c) <= 0)
             return CL_BR_WRONG_GROUP;
-        *grp = b->group;
-        return CL_BR_COUNTED;
+        return CL_BALLOT_OK;
     case CL_RES_SETTLEMENT:
-        return r->unsecured_voting[c] > 0 ? CL_BR_COUNTED : CL_BR_NO_VOTING_RIGHT;
+        return r->unsecured_voting[c] > 0 ? CL_BALLOT_OK : CL_BR_NO_VOTING_RIGHT;
     default:
-        return r->unsecured_voting[c] > 0 || r->secured_voting[c] > 0 ? CL_BR_COUNTED
+        return r->unsecured_voting[c] > 0 || r->secured_voting[c] > 0 ? CL_BALLOT_OK
                                                                        : CL_BR_NO_VOTING_RIGHT;
     }
+}
+
+/* cl_ballot_check over the tally's input; *grp: the group the ballot counts
+ * in (CL_GROUP_NONE for general and settlement). */
+static cl_ballot_reason check_ballot(const cl_tally_input *in, const cl_ballot *b, int *grp)
+{
+    cl_tally_meeting m = {.nresolutions = in->nresolutions, .types = in->types,
+                          .opens_at = in->opens_at, .closes_at = in->closes_at};
+    cl_ballot_reason r = cl_ballot_check(&in->roster, b->creditor, &m, b->resolution, b->group,
+                                         b->choice, b->cast_at);
+    *grp = r == CL_BALLOT_OK && in->types[b->resolution] == CL_RES_REORGANIZATION
+               ? b->group
+               : CL_GROUP_NONE;
+    return r;
 }
 
 /* ---- supersession: latest cast_at per (creditor, resolution, group) --- */

@@ -10,6 +10,7 @@
 
 #include "engine/cl_meeting.h"
 #include "engine/cl_tally.h"
+#include "ingest/cl_norm.h"
 #include "tests/cl_test.h"
 
 static char dir[] = "/tmp/cl_test_meeting_XXXXXX";
@@ -282,6 +283,68 @@ static void test_sources(void)
     CHECK(strstr(d.msg, missing) != NULL);
 }
 
+/* A roster with only the contract's columns, from memory: group amounts
+ * derived per §6, and cl_ballot_check_ids / cl_ballot_check on them. */
+static void test_plain_roster_ballot_check(void)
+{
+    static const char roster[] =
+        "creditor_id,ordinary,secured,employee,tax,temporary,unsecured_voting,secured_voting,"
+        "voting_amount,groups\n"
+        "t1,0,0,0,0,500.00,500.00,0,500.00,small_ordinary\n"
+        "t2,0,0,0,0,300.00,300.00,0,300.00,tax\n"
+        "t3,0,0,0,0,700.00,0,700.00,0,secured\n"
+        "t4,0,0,10.00,0,400.00,0,0,0,employee\n";
+    static const char conf[] = "meeting_id = M1\nopens_at = 2024-03-01 09:00\n"
+                               "closes_at = 2024-03-01 18:00\nresolution.P = reorganization\n"
+                               "resolution.S = settlement\n";
+    cl_source s = cl_source_memory("db:roster", roster, sizeof roster - 1);
+    cl_roster *r = NULL;
+    cl_meeting *m = NULL;
+    cl_diag d = {0};
+    CHECK_EQ_INT(cl_roster_load_src(&s, CL_ENC_AUTO, &r, &d), CL_OK);
+    s = cl_source_memory("meeting", conf, sizeof conf - 1);
+    CHECK_EQ_INT(cl_meeting_load_src(&s, &m, &d), CL_OK);
+    if (!r || !m)
+        goto done;
+    CHECK_EQ_INT(r->group_amount[CL_GROUP_SMALL_ORDINARY][0], 50000);
+    CHECK_EQ_INT(r->group_amount[CL_GROUP_TAX][1], 30000);
+    CHECK_EQ_INT(r->group_amount[CL_GROUP_SECURED][2], 70000);
+    CHECK_EQ_INT(r->group_amount[CL_GROUP_EMPLOYEE][3], 41000);
+    cl_time at;
+    CHECK(cl_parse_time("2024-03-01 10:00", 16, &at));
+    CHECK_EQ_INT(cl_ballot_check_ids(r, m, "M1", "P", "t1", CL_GROUP_SMALL_ORDINARY,
+                                     CL_CHOICE_FOR, at), CL_BALLOT_OK);
+    CHECK_EQ_INT(cl_ballot_check_ids(r, m, "M1", "P", "t1", CL_GROUP_ORDINARY, CL_CHOICE_FOR, at),
+                 CL_BR_WRONG_GROUP);
+    CHECK_EQ_INT(cl_ballot_check_ids(r, m, "M1", "P", "t2", CL_GROUP_TAX, CL_CHOICE_FOR, at),
+                 CL_BALLOT_OK);
+    CHECK_EQ_INT(cl_ballot_check_ids(r, m, "M1", "P", "t3", CL_GROUP_SECURED, CL_CHOICE_AGAINST,
+                                     at), CL_BALLOT_OK);
+    CHECK_EQ_INT(cl_ballot_check_ids(r, m, "M1", "P", "t4", CL_GROUP_EMPLOYEE, CL_CHOICE_ABSTAIN,
+                                     at), CL_BALLOT_OK);
+    CHECK_EQ_INT(cl_ballot_check_ids(r, m, "M1", "S", "t3", CL_GROUP_NONE, CL_CHOICE_FOR, at),
+                 CL_BR_NO_VOTING_RIGHT);
+    CHECK_EQ_INT(cl_ballot_check_ids(r, m, "M1", "S", "zz", CL_GROUP_NONE, CL_CHOICE_FOR, at),
+                 CL_BR_NOT_ON_ROSTER);
+    CHECK_EQ_INT(cl_ballot_check_ids(r, m, "M2", "S", "t1", CL_GROUP_NONE, CL_CHOICE_FOR, at),
+                 CL_BR_UNKNOWN_RESOLUTION);
+    CHECK_EQ_INT(cl_ballot_check_ids(r, m, "M1", "S", "t1", CL_GROUP_NONE, CL_CHOICE_FOR,
+                                     CL_TIME_NONE), CL_BR_OUTSIDE_WINDOW);
+    CHECK_EQ_INT(cl_ballot_check_ids(r, m, "M1", "S", "t1", CL_GROUP_NONE, CL_CHOICE_INVALID, at),
+                 CL_BR_INVALID_CHOICE);
+    cl_tally_roster rv;
+    cl_tally_meeting mv;
+    cl_roster_view(r, &rv);
+    cl_meeting_view(m, &mv);
+    CHECK_EQ_INT(cl_ballot_check(&rv, 4, &mv, 0, CL_GROUP_TAX, CL_CHOICE_FOR, at),
+                 CL_BR_NOT_ON_ROSTER);
+    CHECK_EQ_INT(cl_ballot_check(&rv, 1, &mv, 2, CL_GROUP_TAX, CL_CHOICE_FOR, at),
+                 CL_BR_UNKNOWN_RESOLUTION);
+done:
+    cl_roster_free(r);
+    cl_meeting_free(m);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -293,6 +356,7 @@ int main(void)
     test_roster_fallback_and_errors();
     test_ballots_and_tally();
     test_sources();
+    test_plain_roster_ballot_check();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
