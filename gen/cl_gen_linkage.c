@@ -108,7 +108,7 @@ static void typo15(cl_gen_rng *r, const char *id, char out[24])
 
 static void put_row(plant *p, const prow *w)
 {
-    char sid[24], at[32], amount[16];
+    char sid[24], at[80], amount[16];
     memcpy(sid, "LK2018", 6);
     cl_gen_fmt_u64(sid + 6, ++p->next_sid, 7);
     int day = 5 + (int)cl_gen_below(&p->r, 80);   /* April 5 .. June 23 */
