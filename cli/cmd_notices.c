@@ -841,7 +841,11 @@ static cl_err run_notices(const notices_opts *o, const templates *t, writer *w, 
         w->t = t;
         e = write_all(w, o, d);
     }
-    int bad = (w->csv && fclose(w->csv) != 0) | (w->jsonl && fclose(w->jsonl) != 0);
+    int bad = 0;   /* close both, whatever the first gives */
+    if (w->csv && fclose(w->csv) != 0)
+        bad = 1;
+    if (w->jsonl && fclose(w->jsonl) != 0)
+        bad = 1;
     w->csv = w->jsonl = NULL;
     if (!e && bad)
         e = cl_diag_set(d, CL_ERR_IO, "%s: cannot write the notices", o->out);
